@@ -1,0 +1,260 @@
+// Fetch dispatch: finds the worker's handler (ES module `export default
+// { fetch }` or service-worker `addEventListener('fetch')`), turns each
+// incoming request into a `Request`, calls the handler and sends its
+// `Response` back to Rust. Requests are drained in batches; each one runs as
+// its own promise chain, so slow handlers interleave as they do in Workers.
+
+(function () {
+const { core, primordials } = __bootstrap;
+const {
+  op_kiln_next_requests,
+  op_kiln_respond,
+  op_kiln_worker_info,
+} = core.ops;
+const {
+  console,
+  domException,
+  event,
+  reportException,
+  request: requestMod,
+  response: responseMod,
+  streams,
+} = core.loadExtScript("ext:kiln/global_scope.js");
+const {
+  ObjectDefineProperty,
+  ObjectKeys,
+  ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeThen,
+  PromiseResolve,
+  TypeError,
+  Uint8Array,
+} = primordials;
+
+const { InnerBody } = core.loadExtScript("ext:deno_fetch/22_body.js");
+
+const EMPTY = new Uint8Array(0);
+
+// ---------------------------------------------------------------------------
+// ExecutionContext and FetchEvent, as Workers defines them.
+
+const illegal = Symbol("illegal constructor");
+const _promises = Symbol("waitUntil promises");
+
+class ExecutionContext {
+  constructor(key) {
+    if (key !== illegal) throw new TypeError("Illegal constructor");
+    this[_promises] = [];
+  }
+  waitUntil(promise) {
+    if (arguments.length < 1) {
+      throw new TypeError(
+        "Failed to execute 'waitUntil' on 'ExecutionContext': 1 argument required, but only 0 present.",
+      );
+    }
+    // The isolate lives as long as the process, so the promise needs no
+    // keep-alive; a rejection is reported like any uncaught error.
+    PromisePrototypeThen(PromiseResolve(promise), undefined, reportException);
+  }
+  passThroughOnException() {
+    // There is no origin behind a local worker to pass through to.
+  }
+  get props() {
+    return {};
+  }
+}
+
+const _request = Symbol("request");
+const _respondWith = Symbol("respondWith");
+const _ctx = Symbol("ctx");
+
+class FetchEvent extends event.Event {
+  constructor(type, init = undefined) {
+    super(type);
+    if (init?.[illegal] === undefined) {
+      throw new TypeError("Illegal constructor");
+    }
+    this[_request] = init.request;
+    this[_ctx] = init.ctx;
+    this[_respondWith] = null;
+  }
+  get request() {
+    return this[_request];
+  }
+  respondWith(response) {
+    if (this[_respondWith] !== null) {
+      throw new domException.DOMException(
+        "FetchEvent.respondWith() has already been called; it can only be called once.",
+        "InvalidStateError",
+      );
+    }
+    this.stopImmediatePropagation();
+    this[_respondWith] = PromiseResolve(response);
+  }
+  waitUntil(promise) {
+    this[_ctx].waitUntil(promise);
+  }
+  passThroughOnException() {}
+}
+
+// ---------------------------------------------------------------------------
+// Finding the handler.
+
+let env = {};
+let workerName = "";
+/** @type {(request: Request, ctx: ExecutionContext) => unknown} */
+let callHandler = null;
+
+/**
+ * Called by Rust twice: `entry("prepare", isServiceWorker)` before the
+ * worker's script runs (a service-worker script sees its bindings as
+ * globals), then `entry("start", namespace)` after it has run, with the
+ * module namespace of an ES module worker or `undefined`.
+ */
+function entry(kind, namespace) {
+  if (kind === "prepare") {
+    const info = op_kiln_worker_info();
+    workerName = info[0];
+    env = info[1];
+    if (namespace === true) installServiceWorkerBindings();
+    return;
+  }
+  if (namespace !== undefined && namespace !== null) {
+    callHandler = moduleHandler(namespace);
+  } else {
+    callHandler = serviceWorkerHandler();
+  }
+  serve();
+}
+
+function moduleHandler(namespace) {
+  const exported = namespace.default;
+  if (exported === undefined) {
+    throw new TypeError(
+      `The worker "${workerName}" has no default export. An ES module worker exports its handlers: export default { fetch(request, env, ctx) { ... } }`,
+    );
+  }
+  let target = exported;
+  if (typeof exported === "function" && exported.prototype !== undefined) {
+    // A class entrypoint (`export default class extends WorkerEntrypoint`):
+    // one instance serves every request.
+    target = new exported(undefined, env);
+  }
+  if (
+    target === null || (typeof target !== "object" &&
+      typeof target !== "function") || typeof target.fetch !== "function"
+  ) {
+    throw new TypeError(
+      `The worker "${workerName}" has no fetch handler: its default export must have a fetch(request, env, ctx) method.`,
+    );
+  }
+  return (request, ctx) => target.fetch(request, env, ctx);
+}
+
+function serviceWorkerHandler() {
+  if (event.listenerCount(globalThis, "fetch") === 0) {
+    throw new TypeError(
+      `The worker "${workerName}" has no fetch handler: export default { fetch(request, env, ctx) { ... } } or call addEventListener("fetch", event => event.respondWith(...)).`,
+    );
+  }
+  return (request, ctx) => {
+    const fetchEvent = new FetchEvent("fetch", {
+      request,
+      ctx,
+      [illegal]: true,
+    });
+    globalThis.dispatchEvent(fetchEvent);
+    const response = fetchEvent[_respondWith];
+    if (response === null) {
+      throw new Error(
+        "No response: no fetch event listener called event.respondWith().",
+      );
+    }
+    return response;
+  };
+}
+
+/** Service-worker scripts see their bindings as globals. */
+function installServiceWorkerBindings() {
+  for (const key of ObjectKeys(env)) {
+    ObjectDefineProperty(globalThis, key, {
+      value: env[key],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Serving.
+
+async function serve() {
+  while (true) {
+    const batch = await op_kiln_next_requests();
+    if (batch === null) return;
+    for (let i = 0; i < batch.length; i++) {
+      handle(batch[i]);
+    }
+  }
+}
+
+function toRequest(head) {
+  const body = head.bodyRid === null
+    ? null
+    : new InnerBody(streams.readableStreamForRid(head.bodyRid));
+  const headerList = head.headers;
+  const inner = requestMod.newInnerRequest(
+    head.method,
+    head.url,
+    () => headerList,
+    body,
+    false,
+  );
+  return requestMod.fromInnerRequest(inner, "immutable");
+}
+
+async function handle(head) {
+  let response;
+  try {
+    const request = toRequest(head);
+    const ctx = new ExecutionContext(illegal);
+    response = await callHandler(request, ctx);
+    if (!ObjectPrototypeIsPrototypeOf(responseMod.ResponsePrototype, response)) {
+      throw new TypeError(
+        "Incorrect type for Promise: the Promise did not resolve to 'Response'.",
+      );
+    }
+    sendResponse(head.id, response);
+  } catch (error) {
+    console.error("Uncaught", error);
+    op_kiln_respond(
+      head.id,
+      500,
+      [["content-type", "text/plain;charset=UTF-8"]],
+      core.encode("Worker threw exception\n"),
+      -1,
+    );
+  }
+}
+
+function sendResponse(id, response) {
+  const inner = responseMod.toInnerResponse(response);
+  let bytes = EMPTY;
+  let streamRid = -1;
+  if (inner.body !== null) {
+    if (inner.body.unusable()) {
+      throw new TypeError("Body is unusable: the response body was already read.");
+    }
+    const body = inner.body.streamOrStatic;
+    if (ObjectPrototypeIsPrototypeOf(streams.ReadableStreamPrototype, body)) {
+      streamRid = streams.resourceForReadableStream(body, inner.body.length);
+    } else {
+      body.consumed = true;
+      bytes = typeof body.body === "string" ? core.encode(body.body) : body.body;
+    }
+  }
+  op_kiln_respond(id, inner.status, inner.headerList, bytes, streamRid);
+}
+
+return { entry, ExecutionContext, FetchEvent };
+})();

@@ -1,0 +1,229 @@
+// The Workers global scope: which Web APIs a worker sees, and where each
+// comes from. Most are deno's own implementations (deno_web, deno_fetch),
+// loaded eagerly here so that nothing lazy needs `Deno` or `__bootstrap`
+// after they are removed from the global object.
+
+(function () {
+const { core, primordials } = __bootstrap;
+const { op_kiln_print } = core.ops;
+const { crypto, Crypto } = core.loadExtScript("ext:kiln/crypto.js");
+const {
+  ObjectDefineProperty,
+  ObjectDefineProperties,
+  ObjectSetPrototypeOf,
+  ObjectPrototypeIsPrototypeOf,
+  TypeError,
+} = primordials;
+
+const load = (specifier) => core.loadExtScript(specifier);
+
+// deno_fetch expects parts of Deno's runtime; see deno_shims.js.
+load("ext:deno_net/02_tls.js");
+
+const webidl = load("ext:deno_webidl/00_webidl.js");
+const url = load("ext:deno_web/00_url.js");
+const urlPattern = load("ext:deno_web/01_urlpattern.js");
+const consoleMod = load("ext:deno_web/01_console.js");
+const domException = load("ext:deno_web/01_dom_exception.js");
+const event = load("ext:deno_web/02_event.js");
+const structuredCloneMod = load("ext:deno_web/02_structured_clone.js");
+const timers = load("ext:deno_web/02_timers.js");
+const abortSignal = load("ext:deno_web/03_abort_signal.js");
+const base64 = load("ext:deno_web/05_base64.js");
+const streams = load("ext:deno_web/06_streams.js");
+const encoding = load("ext:deno_web/08_text_encoding.js");
+const file = load("ext:deno_web/09_file.js");
+const messagePort = load("ext:deno_web/13_message_port.js");
+const compression = load("ext:deno_web/14_compression.js");
+const performanceMod = load("ext:deno_web/15_performance.js");
+const headers = load("ext:deno_fetch/20_headers.js");
+const formData = load("ext:deno_fetch/21_formdata.js");
+const request = load("ext:deno_fetch/23_request.js");
+const response = load("ext:deno_fetch/23_response.js");
+const fetchMod = load("ext:deno_fetch/26_fetch.js");
+
+// Console output goes through one op that prefixes the worker's name.
+const console = new consoleMod.Console((msg, level) =>
+  op_kiln_print(msg, level)
+);
+
+// An exception thrown by a timer or microtask callback is reported, not fatal:
+// in Workers one failing callback does not take the isolate down.
+function reportException(error) {
+  console.error("Uncaught", error);
+}
+core.setReportExceptionCallback(reportException);
+
+function wrapCallback(callback) {
+  if (typeof callback !== "function") return callback;
+  return function (...args) {
+    try {
+      return callback.apply(this, args);
+    } catch (e) {
+      reportException(e);
+    }
+  };
+}
+
+function setTimeout(callback, delay = 0, ...args) {
+  return timers.setTimeout(wrapCallback(callback), delay, ...args);
+}
+function setInterval(callback, delay = 0, ...args) {
+  return timers.setInterval(wrapCallback(callback), delay, ...args);
+}
+function clearTimeout(id = 0) {
+  timers.clearTimeout(id);
+}
+function clearInterval(id = 0) {
+  timers.clearInterval(id);
+}
+
+const nativeQueueMicrotask = globalThis.queueMicrotask;
+function queueMicrotask(callback) {
+  if (typeof callback !== "function") {
+    throw new TypeError(
+      "Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.",
+    );
+  }
+  nativeQueueMicrotask(wrapCallback(callback));
+}
+
+const navigator = ObjectDefineProperties({}, {
+  userAgent: { value: "Cloudflare-Workers", enumerable: true },
+  hardwareConcurrency: { value: 1, enumerable: true },
+  language: { value: "en", enumerable: true },
+});
+
+// The global object is an EventTarget (`addEventListener('fetch', ...)`), as
+// the ServiceWorkerGlobalScope of Workers is.
+class ServiceWorkerGlobalScope extends event.EventTarget {
+  constructor() {
+    throw new TypeError("Illegal constructor");
+  }
+}
+
+const writable = (value) => ({
+  value,
+  writable: true,
+  enumerable: false,
+  configurable: true,
+});
+const readonly = (value) => ({
+  value,
+  writable: false,
+  enumerable: true,
+  configurable: true,
+});
+
+/** The properties installed on `globalThis`, by interface name. */
+const globalProperties = {
+  // URL
+  URL: writable(url.URL),
+  URLSearchParams: writable(url.URLSearchParams),
+  URLPattern: writable(urlPattern.URLPattern),
+  // Events
+  Event: writable(event.Event),
+  EventTarget: writable(event.EventTarget),
+  CustomEvent: writable(event.CustomEvent),
+  ErrorEvent: writable(event.ErrorEvent),
+  CloseEvent: writable(event.CloseEvent),
+  MessageEvent: writable(event.MessageEvent),
+  PromiseRejectionEvent: writable(event.PromiseRejectionEvent),
+  DOMException: writable(domException.DOMException),
+  AbortController: writable(abortSignal.AbortController),
+  AbortSignal: writable(abortSignal.AbortSignal),
+  // Encoding
+  TextEncoder: writable(encoding.TextEncoder),
+  TextDecoder: writable(encoding.TextDecoder),
+  TextEncoderStream: writable(encoding.TextEncoderStream),
+  TextDecoderStream: writable(encoding.TextDecoderStream),
+  atob: writable(base64.atob),
+  btoa: writable(base64.btoa),
+  // Streams
+  ReadableStream: writable(streams.ReadableStream),
+  ReadableStreamDefaultReader: writable(streams.ReadableStreamDefaultReader),
+  ReadableStreamBYOBReader: writable(streams.ReadableStreamBYOBReader),
+  ReadableStreamBYOBRequest: writable(streams.ReadableStreamBYOBRequest),
+  ReadableByteStreamController: writable(streams.ReadableByteStreamController),
+  ReadableStreamDefaultController: writable(
+    streams.ReadableStreamDefaultController,
+  ),
+  TransformStream: writable(streams.TransformStream),
+  TransformStreamDefaultController: writable(
+    streams.TransformStreamDefaultController,
+  ),
+  WritableStream: writable(streams.WritableStream),
+  WritableStreamDefaultWriter: writable(streams.WritableStreamDefaultWriter),
+  WritableStreamDefaultController: writable(
+    streams.WritableStreamDefaultController,
+  ),
+  ByteLengthQueuingStrategy: writable(streams.ByteLengthQueuingStrategy),
+  CountQueuingStrategy: writable(streams.CountQueuingStrategy),
+  CompressionStream: writable(compression.CompressionStream),
+  DecompressionStream: writable(compression.DecompressionStream),
+  // Files and messages
+  Blob: writable(file.Blob),
+  File: writable(file.File),
+  FormData: writable(formData.FormData),
+  MessageChannel: writable(messagePort.MessageChannel),
+  MessagePort: writable(messagePort.MessagePort),
+  // Fetch
+  Headers: writable(headers.Headers),
+  Request: writable(request.Request),
+  Response: writable(response.Response),
+  fetch: writable(fetchMod.fetch),
+  // Scheduling and the rest
+  setTimeout: writable(setTimeout),
+  setInterval: writable(setInterval),
+  clearTimeout: writable(clearTimeout),
+  clearInterval: writable(clearInterval),
+  queueMicrotask: writable(queueMicrotask),
+  structuredClone: writable(structuredCloneMod.structuredClone),
+  reportError: writable(event.reportError),
+  console: writable(console),
+  crypto: readonly(crypto),
+  Crypto: writable(Crypto),
+  performance: writable(performanceMod.performance),
+  Performance: writable(performanceMod.Performance),
+  navigator: readonly(navigator),
+  ServiceWorkerGlobalScope: writable(ServiceWorkerGlobalScope),
+};
+
+/**
+ * Turns the realm's global object into a Workers global scope and removes
+ * every door into the runtime's internals.
+ */
+function installGlobalScope(extra) {
+  ObjectDefineProperties(globalThis, globalProperties);
+  for (const name in extra) {
+    ObjectDefineProperty(globalThis, name, writable(extra[name]));
+  }
+  ObjectSetPrototypeOf(globalThis, ServiceWorkerGlobalScope.prototype);
+  event.saveGlobalThisReference(globalThis);
+  event.setEventTargetData(globalThis);
+  ObjectDefineProperty(globalThis, "self", {
+    get() {
+      return globalThis;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+  // `Deno` holds `core`, and through it every op; `__bootstrap` likewise.
+  delete globalThis.Deno;
+  delete globalThis.__bootstrap;
+}
+
+return {
+  console,
+  domException,
+  event,
+  fetchMod,
+  headers,
+  installGlobalScope,
+  reportException,
+  request,
+  response,
+  streams,
+  webidl,
+};
+})();

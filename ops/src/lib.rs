@@ -1,0 +1,31 @@
+//! The Rust side of kiln's Web APIs: ops that the JavaScript in `js/` calls,
+//! and the `kiln` extension that bundles that JavaScript.
+
+pub mod http;
+pub mod worker;
+
+pub use http::{IncomingRequest, RequestBody, RequestQueue, ResponseBody};
+pub use worker::{EntryFunction, WorkerInfo};
+
+deno_core::extension!(
+  kiln,
+  deps = [deno_webidl, deno_web, deno_fetch],
+  ops = [
+    http::op_kiln_next_requests,
+    http::op_kiln_respond,
+    worker::op_kiln_worker_info,
+    worker::op_kiln_register_entry,
+    worker::op_kiln_print,
+    worker::op_kiln_random_fill,
+    worker::op_kiln_random_uuid,
+  ],
+  esm_entry_point = "ext:kiln/bootstrap.js",
+  esm = [dir "../js", "bootstrap.js"],
+  lazy_loaded_js = [
+    dir "../js",
+    "global_scope.js",
+    "crypto.js",
+    "dispatch.js",
+    "ext:deno_net/02_tls.js" = "deno_shims.js",
+  ],
+);

@@ -1,0 +1,69 @@
+//! Per-worker facts and services that JavaScript asks Rust for: the worker's
+//! name and environment, console output, and randomness.
+
+use std::io::Write;
+
+use deno_core::{op2, v8, OpState};
+use deno_error::JsErrorBox;
+
+/// Set by the runtime before the worker's script runs.
+pub struct WorkerInfo {
+  pub name: String,
+  /// The `env` object given to handlers, as JSON (plain `vars` for now).
+  pub env: serde_json::Value,
+}
+
+#[op2]
+#[serde]
+pub fn op_kiln_worker_info(state: &mut OpState) -> (String, serde_json::Value) {
+  let info = state.borrow::<WorkerInfo>();
+  (info.name.clone(), info.env.clone())
+}
+
+/// Console output, one call per formatted message. Every line is prefixed with
+/// the worker's name so that several workers in one process stay readable.
+#[op2(fast)]
+pub fn op_kiln_print(state: &mut OpState, #[string] msg: &str, level: i32) {
+  let name = &state.borrow::<WorkerInfo>().name;
+  let mut out = String::with_capacity(msg.len() + 16);
+  for line in msg.split_inclusive('\n') {
+    out.push('[');
+    out.push_str(name);
+    out.push_str("] ");
+    out.push_str(line);
+  }
+  if !out.ends_with('\n') {
+    out.push('\n');
+  }
+  // warn (2) and error (3) go to stderr, as in workerd and Deno.
+  let _ = if level >= 2 {
+    std::io::stderr().lock().write_all(out.as_bytes())
+  } else {
+    std::io::stdout().lock().write_all(out.as_bytes())
+  };
+}
+
+/// Fills the buffer with cryptographically strong random bytes. The checks of
+/// `crypto.getRandomValues` (type, 65536-byte quota) are made in JavaScript.
+#[op2(fast)]
+pub fn op_kiln_random_fill(#[buffer] buf: &mut [u8]) -> Result<(), JsErrorBox> {
+  getrandom::fill(buf).map_err(|e| JsErrorBox::generic(format!("no randomness: {e}")))
+}
+
+#[op2]
+#[string]
+pub fn op_kiln_random_uuid() -> String {
+  uuid::Uuid::new_v4().to_string()
+}
+
+/// The JavaScript function through which Rust drives a worker (`entry` in
+/// js/dispatch.js), registered once by the bootstrap module.
+pub struct EntryFunction(pub v8::Global<v8::Function>);
+
+#[op2]
+pub fn op_kiln_register_entry(
+  state: &mut OpState,
+  #[scoped] entry: v8::Global<v8::Function>,
+) {
+  state.put(EntryFunction(entry));
+}

@@ -1,0 +1,114 @@
+//! HTTP/1.1 serving with hyper: every request becomes a call of the worker's
+//! fetch handler through its request queue.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use deno_core::ByteString;
+use http_body_util::BodyExt;
+use hyper::body::{Body, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use kiln_ops::{IncomingRequest, ResponseBody};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::isolate::WorkerHandle;
+
+pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle) {
+  loop {
+    let (stream, peer) = match listener.accept().await {
+      Ok(conn) => conn,
+      Err(e) => {
+        // Running out of file descriptors and the like: wait and retry
+        // rather than end the server.
+        eprintln!("[{}] accept failed: {e}", worker.name);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        continue;
+      }
+    };
+    let _ = stream.set_nodelay(true);
+    let local = stream.local_addr().ok();
+    let worker = worker.clone();
+    tokio::task::spawn_local(async move {
+      let service = service_fn(move |req| {
+        let worker = worker.clone();
+        async move { Ok::<_, Infallible>(handle(worker, req, local, peer).await) }
+      });
+      let conn = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+      // A client that goes away mid-request is not an error of the server.
+      let _ = conn.await;
+    });
+  }
+}
+
+async fn handle(
+  worker: WorkerHandle,
+  req: hyper::Request<Incoming>,
+  local: Option<SocketAddr>,
+  _peer: SocketAddr,
+) -> hyper::Response<ResponseBody> {
+  let url = request_url(&req, local);
+  let (parts, body) = req.into_parts();
+  let headers = parts
+    .headers
+    .iter()
+    .map(|(name, value)| {
+      (
+        ByteString::from(name.as_str()),
+        ByteString::from(value.as_bytes().to_vec()),
+      )
+    })
+    .collect();
+  let body = if body.is_end_stream() {
+    None
+  } else {
+    Some(body.map_err(std::io::Error::other).boxed_unsync())
+  };
+  let (reply, response) = oneshot::channel();
+  let request = IncomingRequest {
+    method: parts.method.as_str().to_string(),
+    url,
+    headers,
+    body,
+    reply,
+  };
+  if worker.requests.send(request).is_err() {
+    return error_response(503, "The worker has stopped.\n");
+  }
+  match response.await {
+    Ok(response) => response,
+    Err(_) => error_response(500, "The worker did not respond.\n"),
+  }
+}
+
+/// The URL a worker sees: absolute, built from the Host header.
+fn request_url(req: &hyper::Request<Incoming>, local: Option<SocketAddr>) -> String {
+  let uri = req.uri();
+  if uri.scheme().is_some() {
+    return uri.to_string();
+  }
+  let host = req
+    .headers()
+    .get(hyper::header::HOST)
+    .and_then(|h| h.to_str().ok())
+    .map(str::to_string)
+    .or_else(|| local.map(|a| a.to_string()))
+    .unwrap_or_else(|| "localhost".to_string());
+  let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+  format!("http://{host}{path}")
+}
+
+fn error_response(status: u16, message: &'static str) -> hyper::Response<ResponseBody> {
+  let mut response = hyper::Response::new(ResponseBody::full(Bytes::from_static(message.as_bytes())));
+  *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+  response.headers_mut().insert(
+    hyper::header::CONTENT_TYPE,
+    hyper::header::HeaderValue::from_static("text/plain;charset=UTF-8"),
+  );
+  response
+}
