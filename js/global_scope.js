@@ -5,13 +5,14 @@
 
 (function () {
 const { core, primordials } = __bootstrap;
-const { op_kiln_print } = core.ops;
+const { op_kiln_print, op_kiln_worker_info } = core.ops;
 const { crypto, Crypto } = core.loadExtScript("ext:kiln/crypto.js");
 const {
   ObjectDefineProperty,
   ObjectDefineProperties,
   ObjectSetPrototypeOf,
   ObjectPrototypeIsPrototypeOf,
+  ReflectApply,
   TypeError,
 } = primordials;
 
@@ -42,7 +43,10 @@ const request = load("ext:deno_fetch/23_request.js");
 const response = load("ext:deno_fetch/23_response.js");
 const fetchMod = load("ext:deno_fetch/26_fetch.js");
 
-// Console output goes through one op that prefixes the worker's name.
+// Console output goes through one op that prefixes the worker's name, with
+// colours only where a terminal will show them.
+const { 2: stdoutIsTerminal, 3: stderrIsTerminal } = op_kiln_worker_info();
+consoleMod.setNoColorFns(() => !stdoutIsTerminal, () => !stderrIsTerminal);
 const console = new consoleMod.Console((msg, level) =>
   op_kiln_print(msg, level)
 );
@@ -54,38 +58,46 @@ function reportException(error) {
 }
 core.setReportExceptionCallback(reportException);
 
-function wrapCallback(callback) {
-  if (typeof callback !== "function") return callback;
+function wrapCallback(callback, method) {
+  if (typeof callback !== "function") {
+    // Workers has no eval: a string callback cannot be compiled.
+    throw new TypeError(
+      `Failed to execute '${method}': parameter 1 is not of type 'Function'.`,
+    );
+  }
   return function (...args) {
     try {
-      return callback.apply(this, args);
+      return ReflectApply(callback, this, args);
     } catch (e) {
       reportException(e);
     }
   };
 }
 
+// deno's timers refuse a `this` other than the global object or undefined.
+const {
+  setTimeout: denoSetTimeout,
+  setInterval: denoSetInterval,
+  clearTimeout: denoClearTimeout,
+  clearInterval: denoClearInterval,
+} = timers;
+
 function setTimeout(callback, delay = 0, ...args) {
-  return timers.setTimeout(wrapCallback(callback), delay, ...args);
+  return denoSetTimeout(wrapCallback(callback, "setTimeout"), delay, ...args);
 }
 function setInterval(callback, delay = 0, ...args) {
-  return timers.setInterval(wrapCallback(callback), delay, ...args);
+  return denoSetInterval(wrapCallback(callback, "setInterval"), delay, ...args);
 }
 function clearTimeout(id = 0) {
-  timers.clearTimeout(id);
+  denoClearTimeout(id);
 }
 function clearInterval(id = 0) {
-  timers.clearInterval(id);
+  denoClearInterval(id);
 }
 
 const nativeQueueMicrotask = globalThis.queueMicrotask;
 function queueMicrotask(callback) {
-  if (typeof callback !== "function") {
-    throw new TypeError(
-      "Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.",
-    );
-  }
-  nativeQueueMicrotask(wrapCallback(callback));
+  nativeQueueMicrotask(wrapCallback(callback, "queueMicrotask"));
 }
 
 const navigator = ObjectDefineProperties({}, {
@@ -201,6 +213,7 @@ function installGlobalScope(extra) {
   ObjectSetPrototypeOf(globalThis, ServiceWorkerGlobalScope.prototype);
   event.saveGlobalThisReference(globalThis);
   event.setEventTargetData(globalThis);
+  globalThis[webidl.brand] = webidl.brand;
   ObjectDefineProperty(globalThis, "self", {
     get() {
       return globalThis;

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "kiln", version, about = "A Workers-compatible JavaScript runtime")]
+#[command(
+  name = "kiln",
+  version,
+  about = "A Workers-compatible JavaScript runtime"
+)]
 struct Cli {
   #[command(subcommand)]
   command: Command,

@@ -127,7 +127,12 @@ pub fn op_kiln_respond(
   #[buffer] body: JsBuffer,
   #[smi] stream_rid: i32,
 ) -> Result<(), JsErrorBox> {
-  let Some(reply) = state.borrow::<RequestQueue>().pending.borrow_mut().remove(&id) else {
+  let Some(reply) = state
+    .borrow::<RequestQueue>()
+    .pending
+    .borrow_mut()
+    .remove(&id)
+  else {
     // The request was already answered, or the client went away.
     return Ok(());
   };
@@ -277,7 +282,9 @@ impl Body for ResponseBody {
     match self.get_mut() {
       ResponseBody::Empty => Poll::Ready(None),
       ResponseBody::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-      ResponseBody::Channel(rx) => rx.poll_recv(cx).map(|chunk| chunk.map(|r| r.map(Frame::data))),
+      ResponseBody::Channel(rx) => rx
+        .poll_recv(cx)
+        .map(|chunk| chunk.map(|r| r.map(Frame::data))),
     }
   }
 

@@ -28,4 +28,14 @@ deno_core::extension!(
     "dispatch.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
+  options = {
+    info: WorkerInfo,
+    queue: RequestQueue,
+  },
+  // The bootstrap module already asks for the worker's facts, so they must be
+  // in the op state before any JavaScript runs.
+  state = |state, options| {
+    state.put(options.info);
+    state.put(options.queue);
+  },
 );

@@ -15,9 +15,15 @@ pub struct WorkerInfo {
 
 #[op2]
 #[serde]
-pub fn op_kiln_worker_info(state: &mut OpState) -> (String, serde_json::Value) {
+pub fn op_kiln_worker_info(state: &mut OpState) -> (String, serde_json::Value, bool, bool) {
+  use std::io::IsTerminal;
   let info = state.borrow::<WorkerInfo>();
-  (info.name.clone(), info.env.clone())
+  (
+    info.name.clone(),
+    info.env.clone(),
+    std::io::stdout().is_terminal(),
+    std::io::stderr().is_terminal(),
+  )
 }
 
 /// Console output, one call per formatted message. Every line is prefixed with
@@ -61,9 +67,6 @@ pub fn op_kiln_random_uuid() -> String {
 pub struct EntryFunction(pub v8::Global<v8::Function>);
 
 #[op2]
-pub fn op_kiln_register_entry(
-  state: &mut OpState,
-  #[scoped] entry: v8::Global<v8::Function>,
-) {
+pub fn op_kiln_register_entry(state: &mut OpState, #[scoped] entry: v8::Global<v8::Function>) {
   state.put(EntryFunction(entry));
 }

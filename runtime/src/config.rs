@@ -63,7 +63,6 @@ pub fn read_config(path: &Path) -> Result<RawConfig, String> {
       allow_comments: true,
       allow_loose_object_property_names: false,
       allow_trailing_commas: true,
-      ..Default::default()
     };
     jsonc_parser::parse_to_serde_value(text, &options)
       .map_err(|e| e.to_string())
@@ -138,9 +137,12 @@ fn target_from_config(config_path: &Path) -> Result<Target, String> {
     )
   })?;
   let main_path = dir.join(main);
-  let main = main_path
-    .canonicalize()
-    .map_err(|e| format!("The entry-point file at \"{}\" was not found ({e}).", main_path.display()))?;
+  let main = main_path.canonicalize().map_err(|e| {
+    format!(
+      "The entry-point file at \"{}\" was not found ({e}).",
+      main_path.display()
+    )
+  })?;
   let root = dir.canonicalize().unwrap_or(dir);
   let name = config.name.clone().unwrap_or_else(|| {
     main
@@ -158,4 +160,78 @@ fn target_from_config(config_path: &Path) -> Result<Target, String> {
     config_path: Some(config_path.to_path_buf()),
     dev: config.dev,
   })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn temp_tree(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kiln-config-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("a/b")).unwrap();
+    dir
+  }
+
+  #[test]
+  fn discovery_prefers_json_then_jsonc_then_toml_by_name_before_distance() {
+    let dir = temp_tree("discovery");
+    let start = dir.join("a/b");
+    std::fs::write(start.join("wrangler.toml"), "").unwrap();
+    assert_eq!(discover(&start), Some(start.join("wrangler.toml")));
+    // A wrangler.jsonc further up beats the wrangler.toml right here.
+    std::fs::write(dir.join("a/wrangler.jsonc"), "{}").unwrap();
+    assert_eq!(discover(&start), Some(dir.join("a/wrangler.jsonc")));
+    std::fs::write(dir.join("wrangler.json"), "{}").unwrap();
+    assert_eq!(discover(&start), Some(dir.join("wrangler.json")));
+  }
+
+  #[test]
+  fn json_configs_accept_comments_and_trailing_commas() {
+    let dir = temp_tree("jsonc");
+    let path = dir.join("wrangler.json");
+    std::fs::write(
+      &path,
+      "\u{feff}{\n // comment\n \"name\": \"w\", /* block */ \"vars\": {\"A\": 1,},\n}",
+    )
+    .unwrap();
+    let config = read_config(&path).unwrap();
+    assert_eq!(config.name.as_deref(), Some("w"));
+    assert_eq!(config.vars["A"], 1);
+  }
+
+  #[test]
+  fn toml_configs_read_dev_and_vars() {
+    let dir = temp_tree("toml");
+    let path = dir.join("wrangler.toml");
+    std::fs::write(
+      &path,
+      "name = \"t\"\nmain = \"x.js\"\n[vars]\nK = \"v\"\n[dev]\nport = 9999\nip = \"0.0.0.0\"\n",
+    )
+    .unwrap();
+    let config = read_config(&path).unwrap();
+    assert_eq!(config.main.as_deref(), Some("x.js"));
+    assert_eq!(config.vars["K"], "v");
+    assert_eq!(config.dev.port, Some(9999));
+    assert_eq!(config.dev.ip.as_deref(), Some("0.0.0.0"));
+  }
+
+  #[test]
+  fn bad_configs_are_errors_naming_the_file() {
+    let dir = temp_tree("bad");
+    let path = dir.join("wrangler.json");
+    std::fs::write(&path, "").unwrap();
+    let err = read_config(&path).unwrap_err();
+    assert!(err.contains("wrangler.json"), "{err}");
+    std::fs::write(&path, "{\"name\": }").unwrap();
+    assert!(read_config(&path).is_err());
+    let toml_path = dir.join("wrangler.toml");
+    std::fs::write(&toml_path, "name = ").unwrap();
+    assert!(read_config(&toml_path)
+      .unwrap_err()
+      .contains("wrangler.toml"));
+    std::fs::write(&toml_path, "main = \"missing.js\"").unwrap();
+    let err = resolve_target(Some(&toml_path)).unwrap_err();
+    assert!(err.contains("missing.js"), "{err}");
+  }
 }

@@ -66,10 +66,15 @@ fn run_worker_thread(
   listener: TcpListener,
   ready: std::sync::mpsc::Sender<Result<WorkerHandle, StartupError>>,
 ) {
-  let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+  let rt = match tokio::runtime::Builder::new_current_thread()
+    .enable_all()
+    .build()
+  {
     Ok(rt) => rt,
     Err(e) => {
-      let _ = ready.send(Err(StartupError(format!("cannot start an event loop: {e}"))));
+      let _ = ready.send(Err(StartupError(format!(
+        "cannot start an event loop: {e}"
+      ))));
       return;
     }
   };
@@ -128,23 +133,28 @@ fn create_isolate(
       user_agent: "kiln".to_string(),
       ..Default::default()
     }),
-    kiln_ops::kiln::init(),
+    kiln_ops::kiln::init(
+      WorkerInfo {
+        name: spec.name.clone(),
+        env: spec.env.clone(),
+      },
+      RequestQueue::new(rx),
+    ),
   ];
   let js = JsRuntime::try_new(RuntimeOptions {
     module_loader: Some(Rc::new(WorkerModuleLoader::new(spec.root.clone()))),
     extensions,
     ..Default::default()
   })
-  .map_err(|e| StartupError(format!("cannot create the isolate: {}", describe_core_error(&e))))?;
-  let state = js.op_state();
-  let mut state = state.borrow_mut();
-  state.put(RequestQueue::new(rx));
-  state.put(WorkerInfo {
-    name: spec.name.clone(),
-    env: spec.env.clone(),
-  });
-  state.put(crate::permissions::network_only());
-  drop(state);
+  .map_err(|e| {
+    StartupError(format!(
+      "cannot create the isolate: {}",
+      describe_core_error(&e)
+    ))
+  })?;
+  js.op_state()
+    .borrow_mut()
+    .put(crate::permissions::network_only());
   Ok(js)
 }
 
@@ -158,15 +168,17 @@ async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Startu
   let url = url::Url::from_file_path(&spec.main)
     .map_err(|_| fail(format!("not a file path: {}", spec.main.display())))?;
   let service_worker = compiles_as_classic_script(js, &code);
-  call_entry(js, "prepare", |scope| v8::Boolean::new(scope, service_worker).into())
-    .await
-    .map_err(|e| fail(e))?;
+  call_entry(js, "prepare", |scope| {
+    v8::Boolean::new(scope, service_worker).into()
+  })
+  .await
+  .map_err(&fail)?;
   if service_worker {
     js.execute_script(url.to_string(), code)
       .map_err(|e| fail(describe_js_error(&e)))?;
     call_entry(js, "start", |scope| v8::undefined(scope).into())
       .await
-      .map_err(|e| fail(e))?;
+      .map_err(&fail)?;
   } else {
     let id = js
       .load_main_es_module_from_code(&url, code)
@@ -179,9 +191,11 @@ async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), Startu
     let namespace = js
       .get_module_namespace(id)
       .map_err(|e| fail(describe_core_error(&e)))?;
-    call_entry(js, "start", move |scope| v8::Local::new(scope, &namespace).into())
-      .await
-      .map_err(|e| fail(e))?;
+    call_entry(js, "start", move |scope| {
+      v8::Local::new(scope, &namespace).into()
+    })
+    .await
+    .map_err(&fail)?;
   }
   Ok(())
 }
@@ -225,9 +239,21 @@ async fn call_entry(
 /// A JavaScript error as a person wants to read it: the message, then where
 /// it happened as `path:line:column` frames.
 pub fn describe_js_error(e: &JsError) -> String {
-  let mut out = e.exception_message.trim_start_matches("Uncaught ").to_string();
-  for frame in &e.frames {
-    let file = frame.file_name.as_deref().map(display_url).unwrap_or_default();
+  let mut out = e
+    .exception_message
+    .trim_start_matches("Uncaught ")
+    .to_string();
+  // Frames inside kiln's own JavaScript say nothing about the user's script.
+  for frame in e
+    .frames
+    .iter()
+    .filter(|f| !f.file_name.as_deref().unwrap_or("").starts_with("ext:"))
+  {
+    let file = frame
+      .file_name
+      .as_deref()
+      .map(display_url)
+      .unwrap_or_default();
     let at = match (frame.line_number, frame.column_number) {
       (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
       _ => file,

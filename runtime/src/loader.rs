@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
   resolve_import, ModuleLoadOptions, ModuleLoadReferrer, ModuleLoadResponse, ModuleLoader,
-  ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, RequestedModuleType,
-  ResolutionKind,
+  ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, RequestedModuleType, ResolutionKind,
 };
 use deno_error::JsErrorBox;
 

@@ -104,7 +104,8 @@ fn request_url(req: &hyper::Request<Incoming>, local: Option<SocketAddr>) -> Str
 }
 
 fn error_response(status: u16, message: &'static str) -> hyper::Response<ResponseBody> {
-  let mut response = hyper::Response::new(ResponseBody::full(Bytes::from_static(message.as_bytes())));
+  let mut response =
+    hyper::Response::new(ResponseBody::full(Bytes::from_static(message.as_bytes())));
   *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
   response.headers_mut().insert(
     hyper::header::CONTENT_TYPE,

@@ -1,1 +1,262 @@
+//! Helpers for end-to-end tests: start the real `kiln` binary on a free port,
+//! talk to it over real sockets, and read what it printed.
 
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+/// The `kiln` binary under test: `KILN_BIN`, or the one cargo built next to
+/// this test executable (`make test` builds it first).
+pub fn kiln_bin() -> PathBuf {
+  if let Some(bin) = std::env::var_os("KILN_BIN") {
+    return PathBuf::from(bin);
+  }
+  let exe = std::env::current_exe().expect("test executable path");
+  let dir = exe
+    .parent()
+    .and_then(Path::parent)
+    .expect("target directory");
+  let bin = dir.join("kiln");
+  assert!(
+    bin.exists(),
+    "{} does not exist: build it first (make test does) or set KILN_BIN",
+    bin.display()
+  );
+  bin
+}
+
+/// The folder of test workers.
+pub fn workers_dir() -> PathBuf {
+  Path::new(env!("CARGO_MANIFEST_DIR")).join("workers")
+}
+
+/// A running `kiln dev`; killed when dropped.
+pub struct Kiln {
+  child: Child,
+  pub addr: SocketAddr,
+  output: Arc<Mutex<String>>,
+}
+
+impl Kiln {
+  /// Runs `kiln dev ARGS --port 0` and waits until it says where it listens.
+  pub fn start(args: &[&str]) -> Kiln {
+    Self::start_in(&workers_dir(), args)
+  }
+
+  pub fn start_in(cwd: &Path, args: &[&str]) -> Kiln {
+    let mut child = Command::new(kiln_bin())
+      .arg("dev")
+      .args(args)
+      .args(["--port", "0"])
+      .current_dir(cwd)
+      .env("RUST_BACKTRACE", "0")
+      .stdin(Stdio::null())
+      .stdout(Stdio::piped())
+      .stderr(Stdio::piped())
+      .spawn()
+      .expect("spawn kiln");
+    let output = Arc::new(Mutex::new(String::new()));
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let out = output.clone();
+    std::thread::spawn(move || {
+      for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(rest) = line.split("ready on http://").nth(1) {
+          let _ = addr_tx.send(rest.trim().parse::<SocketAddr>().expect("bound address"));
+        }
+        let mut out = out.lock().unwrap();
+        out.push_str(&line);
+        out.push('\n');
+      }
+    });
+    let stderr = child.stderr.take().unwrap();
+    let out = output.clone();
+    std::thread::spawn(move || {
+      for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let mut out = out.lock().unwrap();
+        out.push_str(&line);
+        out.push('\n');
+      }
+    });
+    let addr = match addr_rx.recv_timeout(Duration::from_secs(30)) {
+      Ok(addr) => addr,
+      Err(_) => {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+          "kiln did not start; it printed:\n{}",
+          output.lock().unwrap()
+        );
+      }
+    };
+    Kiln {
+      child,
+      addr,
+      output,
+    }
+  }
+
+  /// Everything kiln printed so far (stdout and stderr, interleaved by line).
+  pub fn output(&self) -> String {
+    self.output.lock().unwrap().clone()
+  }
+
+  /// Waits until kiln's output contains `needle`, or fails after 10 s.
+  pub fn wait_for_output(&self, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+      let out = self.output();
+      if out.contains(needle) {
+        return out;
+      }
+      assert!(
+        Instant::now() < deadline,
+        "kiln never printed {needle:?}; it printed:\n{out}"
+      );
+      std::thread::sleep(Duration::from_millis(20));
+    }
+  }
+
+  pub fn url(&self, path: &str) -> String {
+    format!("http://{}{}", self.addr, path)
+  }
+
+  pub async fn get(&self, path: &str) -> Reply {
+    self.request("GET", path, &[], Bytes::new()).await
+  }
+
+  pub async fn request(
+    &self,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+  ) -> Reply {
+    send(self.addr, method, path, headers, body.into()).await
+  }
+}
+
+impl Drop for Kiln {
+  fn drop(&mut self) {
+    let _ = self.child.kill();
+    let _ = self.child.wait();
+  }
+}
+
+/// The result of a `kiln` run that was expected to end by itself.
+pub struct Exit {
+  pub code: Option<i32>,
+  pub stdout: String,
+  pub stderr: String,
+}
+
+/// Runs `kiln ARGS` to completion (for start-up failures); fails after 30 s.
+pub fn run_to_exit(cwd: &Path, args: &[&str]) -> Exit {
+  let mut child = Command::new(kiln_bin())
+    .args(args)
+    .current_dir(cwd)
+    .env("RUST_BACKTRACE", "0")
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn kiln");
+  let deadline = Instant::now() + Duration::from_secs(30);
+  loop {
+    if let Some(status) = child.try_wait().expect("wait for kiln") {
+      let mut stdout = String::new();
+      let mut stderr = String::new();
+      child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+      child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+      return Exit {
+        code: status.code(),
+        stdout,
+        stderr,
+      };
+    }
+    if Instant::now() > deadline {
+      let _ = child.kill();
+      panic!("kiln {args:?} did not exit within 30 s");
+    }
+    std::thread::sleep(Duration::from_millis(20));
+  }
+}
+
+/// An HTTP response as the test sees it.
+#[derive(Debug)]
+pub struct Reply {
+  pub status: u16,
+  pub headers: hyper::HeaderMap,
+  pub body: Bytes,
+}
+
+impl Reply {
+  pub fn text(&self) -> String {
+    String::from_utf8_lossy(&self.body).into_owned()
+  }
+
+  pub fn json(&self) -> serde_json::Value {
+    serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+  }
+
+  pub fn header(&self, name: &str) -> Option<&str> {
+    self.headers.get(name).and_then(|v| v.to_str().ok())
+  }
+}
+
+/// One HTTP/1.1 request on a fresh connection.
+pub async fn send(
+  addr: SocketAddr,
+  method: &str,
+  path: &str,
+  headers: &[(&str, &str)],
+  body: Bytes,
+) -> Reply {
+  let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+  let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    .await
+    .expect("handshake");
+  tokio::spawn(conn);
+  let mut request = hyper::Request::builder()
+    .method(method)
+    .uri(path)
+    .header("host", addr.to_string());
+  for (name, value) in headers {
+    request = request.header(*name, *value);
+  }
+  let request = request.body(Full::new(body)).unwrap();
+  let response = tokio::time::timeout(Duration::from_secs(20), sender.send_request(request))
+    .await
+    .expect("response within 20 s")
+    .expect("response");
+  let status = response.status().as_u16();
+  let headers = response.headers().clone();
+  let body = response
+    .into_body()
+    .collect()
+    .await
+    .expect("body")
+    .to_bytes();
+  Reply {
+    status,
+    headers,
+    body,
+  }
+}

@@ -1,0 +1,32 @@
+# The two commands of the README (`make dev`, `make test`) and the checks CI
+# runs. Everything here builds kiln on QuickJS, which needs nothing from
+# outside the package registries; see the README for building with V8.
+
+ENGINE   := --no-default-features --features quickjs
+CARGO    ?= cargo
+EXAMPLE  ?= examples/hello
+
+.PHONY: dev test build setup check-v8 lint ci
+
+setup:
+	@build/setup
+
+build: setup
+	$(CARGO) build --locked -p kiln $(ENGINE)
+
+## Serve the bundled example worker on http://127.0.0.1:8787
+dev: build
+	$(CARGO) run --locked -p kiln $(ENGINE) -- dev $(EXAMPLE)
+
+## Run the whole test suite (unit tests and end-to-end tests over sockets)
+test: build
+	$(CARGO) test --locked --workspace $(ENGINE)
+
+check-v8:
+	build/check-v8
+
+lint: setup
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets $(ENGINE) -- -D warnings
+
+ci: test check-v8 lint

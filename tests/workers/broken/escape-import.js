@@ -1,0 +1,2 @@
+import secret from "../../../Cargo.toml";
+export default { fetch: () => new Response(String(secret)) };

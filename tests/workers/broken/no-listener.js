@@ -1,0 +1,1 @@
+const nothing = "a script that registers no fetch listener";

@@ -1,0 +1,2 @@
+export default { fetch: () => new Response("never") };
+throw new RangeError("thrown while the script runs");

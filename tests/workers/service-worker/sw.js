@@ -1,0 +1,13 @@
+// A service-worker format worker: no exports, a fetch listener on the
+// global scope, and its vars as globals.
+addEventListener("fetch", (event) => {
+  event.respondWith(handle(event.request));
+});
+
+async function handle(request) {
+  const url = new URL(request.url);
+  if (url.pathname === "/no-respond") return undefined;
+  return new Response(`service worker says ${GREETING} to ${url.pathname}`, {
+    headers: { "x-format": "service-worker" },
+  });
+}
