@@ -45,7 +45,7 @@ taskset -c 0 target/release/kiln dev bench/hello.js --port 8789 >/dev/null 2>&1 
 pids+=($!)
 wait_port 8789
 run kiln 8789
-kill -9 "${pids[-1]}"
+kill -9 "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 taskset -c 0 "$workerd_bin" serve bench/workerd-hello.capnp >/dev/null 2>&1 &
 pids+=($!)
