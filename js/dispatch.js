@@ -9,7 +9,6 @@ const { core, primordials } = __bootstrap;
 const {
   op_kiln_next_requests,
   op_kiln_respond,
-  op_kiln_worker_info,
 } = core.ops;
 const {
   console,
@@ -19,7 +18,9 @@ const {
   request: requestMod,
   response: responseMod,
   streams,
+  workerFacts,
 } = core.loadExtScript("ext:kiln/global_scope.js");
+const { Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
 const {
   ObjectDefineProperty,
   ObjectKeys,
@@ -27,12 +28,9 @@ const {
   PromisePrototypeThen,
   PromiseResolve,
   TypeError,
-  Uint8Array,
 } = primordials;
 
 const { InnerBody } = core.loadExtScript("ext:deno_fetch/22_body.js");
-
-const EMPTY = new Uint8Array(0);
 
 // ---------------------------------------------------------------------------
 // ExecutionContext and FetchEvent, as Workers defines them.
@@ -112,9 +110,8 @@ let callHandler = null;
  */
 function entry(kind, namespace) {
   if (kind === "prepare") {
-    const info = op_kiln_worker_info();
-    workerName = info[0];
-    env = info[1];
+    env = buildEnv(workerFacts);
+    workerName = workerFacts.name;
     if (namespace === true) installServiceWorkerBindings();
     return;
   }
@@ -171,6 +168,15 @@ function serviceWorkerHandler() {
     }
     return response;
   };
+}
+
+/** `env`: the vars, and a Fetcher per service binding. */
+function buildEnv(facts) {
+  const result = { ...facts.vars };
+  for (const binding of facts.services) {
+    result[binding] = new Fetcher(binding);
+  }
+  return result;
 }
 
 /** Service-worker scripts see their bindings as globals. */
@@ -239,20 +245,7 @@ async function handle(head) {
 
 function sendResponse(id, response) {
   const inner = responseMod.toInnerResponse(response);
-  let bytes = EMPTY;
-  let streamRid = -1;
-  if (inner.body !== null) {
-    if (inner.body.unusable()) {
-      throw new TypeError("Body is unusable: the response body was already read.");
-    }
-    const body = inner.body.streamOrStatic;
-    if (ObjectPrototypeIsPrototypeOf(streams.ReadableStreamPrototype, body)) {
-      streamRid = streams.resourceForReadableStream(body, inner.body.length);
-    } else {
-      body.consumed = true;
-      bytes = typeof body.body === "string" ? core.encode(body.body) : body.body;
-    }
-  }
+  const { bytes, streamRid } = bodyForOp(inner.body);
   op_kiln_respond(id, inner.status, inner.headerList, bytes, streamRid);
 }
 

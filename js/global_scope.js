@@ -12,7 +12,13 @@ const {
   ObjectDefineProperties,
   ObjectSetPrototypeOf,
   ObjectPrototypeIsPrototypeOf,
+  ObjectGetPrototypeOf,
+  ObjectPrototype,
+  Proxy,
   ReflectApply,
+  ReflectConstruct,
+  SafeSet,
+  StringPrototypeToUpperCase,
   TypeError,
 } = primordials;
 
@@ -45,7 +51,9 @@ const fetchMod = load("ext:deno_fetch/26_fetch.js");
 
 // Console output goes through one op that prefixes the worker's name, with
 // colours only where a terminal will show them.
-const { 2: stdoutIsTerminal, 3: stderrIsTerminal } = op_kiln_worker_info();
+const workerFacts = op_kiln_worker_info();
+const { stdoutIsTerminal, stderrIsTerminal } = workerFacts;
+const flags = new SafeSet(workerFacts.flags);
 consoleMod.setNoColorFns(() => !stdoutIsTerminal, () => !stderrIsTerminal);
 const console = new consoleMod.Console((msg, level) =>
   op_kiln_print(msg, level)
@@ -98,6 +106,33 @@ function clearInterval(id = 0) {
 const nativeQueueMicrotask = globalThis.queueMicrotask;
 function queueMicrotask(callback) {
   nativeQueueMicrotask(wrapCallback(callback, "queueMicrotask"));
+}
+
+// upper_case_all_http_methods: every method name given in a RequestInit is
+// upper-cased, not only the six the Fetch standard normalizes ("patch"
+// becomes "PATCH").
+function upperCaseMethod(init) {
+  if (
+    !flags.has("upper_case_all_http_methods") || init === null ||
+    typeof init !== "object" || typeof init.method !== "string" ||
+    ObjectGetPrototypeOf(init) !== ObjectPrototype
+  ) {
+    return init;
+  }
+  return { ...init, method: StringPrototypeToUpperCase(init.method) };
+}
+
+// A proxy rather than a subclass, so that every Request (including those
+// kiln makes for incoming requests) stays an instance of the global Request.
+const Request = new Proxy(request.Request, {
+  construct(target, args, newTarget) {
+    if (args.length > 1) args[1] = upperCaseMethod(args[1]);
+    return ReflectConstruct(target, args, newTarget);
+  },
+});
+
+function fetch(input, init = undefined) {
+  return fetchMod.fetch(input, upperCaseMethod(init));
 }
 
 const navigator = ObjectDefineProperties({}, {
@@ -181,9 +216,9 @@ const globalProperties = {
   MessagePort: writable(messagePort.MessagePort),
   // Fetch
   Headers: writable(headers.Headers),
-  Request: writable(request.Request),
+  Request: writable(Request),
   Response: writable(response.Response),
-  fetch: writable(fetchMod.fetch),
+  fetch: writable(fetch),
   // Scheduling and the rest
   setTimeout: writable(setTimeout),
   setInterval: writable(setInterval),
@@ -228,6 +263,9 @@ function installGlobalScope(extra) {
 
 return {
   console,
+  fetch,
+  flags,
+  workerFacts,
   domException,
   event,
   fetchMod,

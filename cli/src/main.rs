@@ -1,10 +1,16 @@
 //! `kiln`: run Workers-style scripts locally.
 
+mod compat;
+
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use kiln_runtime::config::{self, Overrides, Source, WorkerPlan};
+use kiln_runtime::{Registry, Router};
 
 #[derive(Parser)]
 #[command(
@@ -19,20 +25,49 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-  /// Serve a worker over HTTP on this machine.
+  /// Serve one or more workers over HTTP on this machine.
   Dev(DevArgs),
+  /// Explain which compatibility flags a date and flag list turn on, and why.
+  Compat(compat::CompatArgs),
 }
 
-#[derive(Parser)]
+/// What `dev` and `compat` share: which configuration, and what overrides it.
+#[derive(Args, Clone)]
+pub struct ConfigArgs {
+  /// A configuration file. Repeat it to run several workers in one process;
+  /// the first is the primary worker.
+  #[arg(short = 'c', long = "config", value_name = "FILE")]
+  config: Vec<PathBuf>,
+  /// The environment (`[env.NAME]`) to use [default: $CLOUDFLARE_ENV].
+  #[arg(short = 'e', long)]
+  env: Option<String>,
+  /// Use this compatibility date instead of the configured one.
+  #[arg(long, value_name = "YYYY-MM-DD")]
+  compatibility_date: Option<String>,
+  /// Use these compatibility flags instead of the configured list (given
+  /// with no value: no flags).
+  #[arg(long, alias = "compatibility-flag", num_args = 0.., value_name = "FLAG")]
+  compatibility_flags: Option<Vec<String>>,
+  /// Allow experimental compatibility flags.
+  #[arg(long)]
+  experimental: bool,
+}
+
+#[derive(Args)]
 struct DevArgs {
   /// A worker script, a wrangler configuration file, or a directory holding
   /// one. Without it, the configuration is discovered from the current
   /// directory upwards.
   path: Option<PathBuf>,
+  #[command(flatten)]
+  config: ConfigArgs,
+  /// A var for the primary worker's env, added to the configured vars.
+  #[arg(long = "var", value_name = "KEY:VALUE")]
+  vars: Vec<String>,
   /// The address to listen on [default: the config's dev.ip, else 127.0.0.1].
   #[arg(long)]
   ip: Option<IpAddr>,
-  /// The port to listen on; 0 picks a free one [default: the config's
+  /// The primary worker's port; 0 picks a free one [default: the config's
   /// dev.port, else 8787].
   #[arg(long)]
   port: Option<u16>,
@@ -40,40 +75,177 @@ struct DevArgs {
 
 fn main() -> ExitCode {
   let cli = Cli::parse();
-  match cli.command {
-    Command::Dev(args) => match dev(args) {
-      Ok(()) => ExitCode::SUCCESS,
-      Err(message) => {
-        eprintln!("error: {message}");
-        ExitCode::FAILURE
-      }
-    },
+  let result = match cli.command {
+    Command::Dev(args) => dev(args),
+    Command::Compat(args) => compat::run(args),
+  };
+  match result {
+    Ok(()) => ExitCode::SUCCESS,
+    Err(message) => {
+      eprintln!("error: {message}");
+      ExitCode::FAILURE
+    }
+  }
+}
+
+impl ConfigArgs {
+  fn overrides(&self) -> Overrides {
+    Overrides {
+      env: self.env.clone().or_else(|| {
+        std::env::var("CLOUDFLARE_ENV")
+          .ok()
+          .filter(|e| !e.is_empty())
+      }),
+      compatibility_date: self.compatibility_date.clone(),
+      compatibility_flags: self.compatibility_flags.clone(),
+      experimental: self.experimental,
+      ..Overrides::default()
+    }
+  }
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+  match text.split_once(':') {
+    Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+    _ => Err(format!("--var expects KEY:VALUE, but got {text:?}")),
   }
 }
 
 fn dev(args: DevArgs) -> Result<(), String> {
-  let target = kiln_runtime::config::resolve_target(args.path.as_deref())?;
-  let ip = match (args.ip, &target.dev.ip) {
+  let primary_overrides = Overrides {
+    vars: args
+      .vars
+      .iter()
+      .map(|v| parse_var(v))
+      .collect::<Result<_, _>>()?,
+    ..args.config.overrides()
+  };
+  // The command line's date, flags and vars are the primary worker's; the
+  // environment and --experimental apply to every worker.
+  let other_overrides = Overrides {
+    compatibility_date: None,
+    compatibility_flags: None,
+    vars: Vec::new(),
+    ..primary_overrides.clone()
+  };
+  let sources: Vec<Source> = if args.config.config.is_empty() {
+    vec![config::find_source(args.path.as_deref())?]
+  } else {
+    args
+      .config
+      .config
+      .iter()
+      .cloned()
+      .map(Source::Config)
+      .collect()
+  };
+
+  // Every worker's problems are reported together.
+  let mut plans = Vec::new();
+  let mut problems = Vec::new();
+  for (i, source) in sources.iter().enumerate() {
+    let overrides = if i == 0 {
+      &primary_overrides
+    } else {
+      &other_overrides
+    };
+    match config::plan_worker(source, overrides) {
+      Ok(plan) => {
+        if !plan.warnings.is_empty() {
+          eprint!("warning: {}", plan.warnings);
+        }
+        plans.push(plan);
+      }
+      Err(e) => problems.push(e),
+    }
+  }
+  let mut names = HashSet::new();
+  for plan in &plans {
+    if !names.insert(plan.spec.name.clone()) {
+      problems.push(format!(
+        "Two workers are named \"{}\": names must be unique within one kiln process.",
+        plan.spec.name
+      ));
+    }
+  }
+  if !problems.is_empty() {
+    return Err(problems.join("\n\n"));
+  }
+  for plan in &plans {
+    for service in &plan.services {
+      if !names.contains(&service.service) {
+        eprintln!(
+          "warning: worker \"{}\": service binding {} refers to worker \"{}\", which is not running in this kiln process; calls to it will fail.",
+          plan.spec.name, service.binding, service.service
+        );
+      }
+    }
+  }
+
+  let registry = Registry::default();
+  let routes: Vec<(String, String)> = plans
+    .iter()
+    .flat_map(|p| p.routes.iter().map(|r| (r.clone(), p.spec.name.clone())))
+    .collect();
+  let router = Arc::new(Router::new(&routes, registry.clone()));
+  let mut ready = Vec::new();
+  for (i, plan) in plans.into_iter().enumerate() {
+    let listener = bind(&plan, i == 0, args.ip, args.port)?;
+    let address = listener
+      .local_addr()
+      .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let WorkerPlan {
+      mut spec, services, ..
+    } = plan;
+    spec.services = services
+      .into_iter()
+      .map(|s| (s.binding, s.service))
+      .collect();
+    let name = spec.name.clone();
+    let handle = kiln_runtime::start_worker(spec, listener, registry.clone(), router.clone())
+      .map_err(|e| e.to_string())?;
+    registry
+      .write()
+      .unwrap()
+      .insert(name.clone(), handle.requests.clone());
+    ready.push((name, address));
+  }
+  for (name, address) in ready {
+    // Tests and scripts read these lines to learn the ports.
+    println!("kiln: worker \"{name}\" ready on http://{address}");
+  }
+  loop {
+    std::thread::park();
+  }
+}
+
+fn bind(
+  plan: &WorkerPlan,
+  primary: bool,
+  ip: Option<IpAddr>,
+  port: Option<u16>,
+) -> Result<TcpListener, String> {
+  let ip = match (ip, &plan.dev.ip) {
     (Some(ip), _) => ip,
+    (None, Some(ip)) if ip == "localhost" => IpAddr::from([127, 0, 0, 1]),
+    (None, Some(ip)) if ip == "*" => IpAddr::from([0, 0, 0, 0]),
     (None, Some(ip)) => ip
       .parse()
       .map_err(|_| format!("dev.ip is not an IP address: {ip:?}"))?,
     (None, None) => IpAddr::from([127, 0, 0, 1]),
   };
-  let port = args.port.or(target.dev.port).unwrap_or(8787);
+  // Only the primary worker takes --port (and 8787 by default); the others
+  // listen where their own dev.port says, or on a free port.
+  let port = match (primary, port, plan.dev.port) {
+    (true, Some(port), _) => port,
+    (_, _, Some(port)) => port,
+    (true, None, None) => 8787,
+    (false, _, None) => 0,
+  };
   let listener = TcpListener::bind(SocketAddr::new(ip, port))
     .map_err(|e| format!("cannot listen on {ip}:{port}: {e}"))?;
   listener
     .set_nonblocking(true)
     .map_err(|e| format!("cannot listen on {ip}:{port}: {e}"))?;
-  let address = listener
-    .local_addr()
-    .map_err(|e| format!("cannot read the bound address: {e}"))?;
-  let name = target.spec.name.clone();
-  kiln_runtime::start_worker(target.spec, listener).map_err(|e| e.to_string())?;
-  // Tests and scripts read this line to learn the port when given --port 0.
-  println!("kiln: worker \"{name}\" ready on http://{address}");
-  loop {
-    std::thread::park();
-  }
+  Ok(listener)
 }

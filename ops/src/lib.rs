@@ -2,9 +2,11 @@
 //! and the `kiln` extension that bundles that JavaScript.
 
 pub mod http;
+pub mod service;
 pub mod worker;
 
 pub use http::{IncomingRequest, RequestBody, RequestQueue, ResponseBody};
+pub use service::{Registry, ServiceBindings};
 pub use worker::{EntryFunction, WorkerInfo};
 
 deno_core::extension!(
@@ -13,6 +15,7 @@ deno_core::extension!(
   ops = [
     http::op_kiln_next_requests,
     http::op_kiln_respond,
+    service::op_kiln_service_fetch,
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,
     worker::op_kiln_print,
@@ -26,16 +29,19 @@ deno_core::extension!(
     "global_scope.js",
     "crypto.js",
     "dispatch.js",
+    "service.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
   options = {
     info: WorkerInfo,
     queue: RequestQueue,
+    services: ServiceBindings,
   },
   // The bootstrap module already asks for the worker's facts, so they must be
   // in the op state before any JavaScript runs.
   state = |state, options| {
     state.put(options.info);
     state.put(options.queue);
+    state.put(options.services);
   },
 );

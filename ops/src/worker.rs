@@ -9,21 +9,38 @@ use deno_error::JsErrorBox;
 /// Set by the runtime before the worker's script runs.
 pub struct WorkerInfo {
   pub name: String,
-  /// The `env` object given to handlers, as JSON (plain `vars` for now).
+  /// The `vars` of the `env` object given to handlers, as JSON.
   pub env: serde_json::Value,
+  /// Names of the service bindings (fetchers) in `env`.
+  pub services: Vec<String>,
+  /// Enable names of every compatibility flag that is on.
+  pub flags: Vec<&'static str>,
 }
 
 #[op2]
 #[serde]
-pub fn op_kiln_worker_info(state: &mut OpState) -> (String, serde_json::Value, bool, bool) {
+pub fn op_kiln_worker_info(state: &mut OpState) -> WorkerFacts {
   use std::io::IsTerminal;
   let info = state.borrow::<WorkerInfo>();
-  (
-    info.name.clone(),
-    info.env.clone(),
-    std::io::stdout().is_terminal(),
-    std::io::stderr().is_terminal(),
-  )
+  WorkerFacts {
+    name: info.name.clone(),
+    vars: info.env.clone(),
+    services: info.services.clone(),
+    flags: info.flags.clone(),
+    stdout_is_terminal: std::io::stdout().is_terminal(),
+    stderr_is_terminal: std::io::stderr().is_terminal(),
+  }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerFacts {
+  name: String,
+  vars: serde_json::Value,
+  services: Vec<String>,
+  flags: Vec<&'static str>,
+  stdout_is_terminal: bool,
+  stderr_is_terminal: bool,
 }
 
 /// Console output, one call per formatted message. Every line is prefixed with

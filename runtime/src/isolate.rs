@@ -10,10 +10,13 @@ use std::sync::Arc;
 
 use deno_core::error::{CoreError, CoreErrorKind, JsError};
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
-use kiln_ops::{EntryFunction, IncomingRequest, RequestQueue, WorkerInfo};
+use kiln_ops::{
+  EntryFunction, IncomingRequest, Registry, RequestQueue, ServiceBindings, WorkerInfo,
+};
 use tokio::sync::mpsc;
 
 use crate::loader::WorkerModuleLoader;
+use crate::routes::Router;
 
 /// Everything needed to start one worker.
 #[derive(Clone, Debug)]
@@ -23,8 +26,12 @@ pub struct WorkerSpec {
   pub main: PathBuf,
   /// Imports are allowed below this directory only.
   pub root: PathBuf,
-  /// The `env` given to handlers (plain vars for now).
+  /// The vars of the `env` given to handlers.
   pub env: serde_json::Value,
+  /// The resolved compatibility date and flags.
+  pub compat: crate::compat::Resolved,
+  /// Service bindings: binding name → name of the worker it calls.
+  pub services: Vec<(String, String)>,
 }
 
 /// A worker that started: its queue, to send it requests.
@@ -49,12 +56,17 @@ impl std::error::Error for StartupError {}
 /// Starts the worker's thread, loads its script, and serves `listener` from
 /// it. Returns once the script has run and its handler was found, or with the
 /// reason it could not start.
-pub fn start_worker(spec: WorkerSpec, listener: TcpListener) -> Result<WorkerHandle, StartupError> {
+pub fn start_worker(
+  spec: WorkerSpec,
+  listener: TcpListener,
+  registry: Registry,
+  router: Arc<Router>,
+) -> Result<WorkerHandle, StartupError> {
   let (ready_tx, ready_rx) = std::sync::mpsc::channel();
   let name = spec.name.clone();
   std::thread::Builder::new()
     .name(format!("worker:{name}"))
-    .spawn(move || run_worker_thread(spec, listener, ready_tx))
+    .spawn(move || run_worker_thread(spec, listener, registry, router, ready_tx))
     .map_err(|e| StartupError(format!("cannot start a thread for worker \"{name}\": {e}")))?;
   ready_rx
     .recv()
@@ -64,6 +76,8 @@ pub fn start_worker(spec: WorkerSpec, listener: TcpListener) -> Result<WorkerHan
 fn run_worker_thread(
   spec: WorkerSpec,
   listener: TcpListener,
+  registry: Registry,
+  router: Arc<Router>,
   ready: std::sync::mpsc::Sender<Result<WorkerHandle, StartupError>>,
 ) {
   let rt = match tokio::runtime::Builder::new_current_thread()
@@ -81,7 +95,7 @@ fn run_worker_thread(
   let local = tokio::task::LocalSet::new();
   local.block_on(&rt, async move {
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut js = match create_isolate(&spec, rx) {
+    let mut js = match create_isolate(&spec, rx, registry) {
       Ok(js) => js,
       Err(e) => {
         let _ = ready.send(Err(e));
@@ -103,7 +117,7 @@ fn run_worker_thread(
       name: spec.name.as_str().into(),
       requests: tx,
     };
-    tokio::task::spawn_local(crate::server::accept_loop(listener, handle.clone()));
+    tokio::task::spawn_local(crate::server::accept_loop(listener, handle.clone(), router));
     let _ = ready.send(Ok(handle));
     // The event loop only ends when nothing is pending, which for a serving
     // worker means its request queue was closed. An error that escaped
@@ -120,6 +134,7 @@ fn run_worker_thread(
 fn create_isolate(
   spec: &WorkerSpec,
   rx: mpsc::UnboundedReceiver<IncomingRequest>,
+  registry: Registry,
 ) -> Result<JsRuntime, StartupError> {
   let extensions = vec![
     deno_webidl::deno_webidl::init(),
@@ -137,8 +152,18 @@ fn create_isolate(
       WorkerInfo {
         name: spec.name.clone(),
         env: spec.env.clone(),
+        services: spec
+          .services
+          .iter()
+          .map(|(binding, _)| binding.clone())
+          .collect(),
+        flags: spec.compat.enabled_names(),
       },
       RequestQueue::new(rx),
+      ServiceBindings {
+        bindings: spec.services.iter().cloned().collect(),
+        registry,
+      },
     ),
   ];
   let js = JsRuntime::try_new(RuntimeOptions {

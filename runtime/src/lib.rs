@@ -1,10 +1,14 @@
 //! kiln's runtime: isolates and their event loops, HTTP serving, module
 //! loading, and (soon) compatibility flags and configuration.
 
+pub mod compat;
 pub mod config;
 pub mod isolate;
 mod loader;
 mod permissions;
+pub mod routes;
 mod server;
 
 pub use isolate::{start_worker, StartupError, WorkerHandle, WorkerSpec};
+pub use kiln_ops::Registry;
+pub use routes::Router;

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use deno_core::ByteString;
@@ -16,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::isolate::WorkerHandle;
+use crate::routes::Router;
 
-pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle) {
+pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle, router: Arc<Router>) {
   loop {
     let (stream, peer) = match listener.accept().await {
       Ok(conn) => conn,
@@ -32,10 +34,12 @@ pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle) {
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().ok();
     let worker = worker.clone();
+    let router = router.clone();
     tokio::task::spawn_local(async move {
       let service = service_fn(move |req| {
         let worker = worker.clone();
-        async move { Ok::<_, Infallible>(handle(worker, req, local, peer).await) }
+        let router = router.clone();
+        async move { Ok::<_, Infallible>(handle(worker, &router, req, local, peer).await) }
       });
       let conn = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
@@ -48,6 +52,7 @@ pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle) {
 
 async fn handle(
   worker: WorkerHandle,
+  router: &Router,
   req: hyper::Request<Incoming>,
   local: Option<SocketAddr>,
   _peer: SocketAddr,
@@ -77,7 +82,9 @@ async fn handle(
     body,
     reply,
   };
-  if worker.requests.send(request).is_err() {
+  // A request whose URL matches another worker's route goes to that worker.
+  let queue = router.route(&request.url).unwrap_or(worker.requests);
+  if queue.send(request).is_err() {
     return error_response(503, "The worker has stopped.\n");
   }
   match response.await {

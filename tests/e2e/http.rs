@@ -52,12 +52,29 @@ async fn service_worker_format_with_vars_as_globals() {
 }
 
 #[tokio::test]
-async fn a_script_path_runs_without_configuration() {
+async fn a_script_path_uses_the_configuration_beside_it() {
+  // As with wrangler, the configuration is discovered from the script's
+  // directory: its vars apply.
   let kiln = Kiln::start(&["service-worker/sw.js"]);
-  // Without a configuration there are no vars: GREETING is not defined.
+  assert_eq!(
+    kiln.get("/x").await.text(),
+    "service worker says hello to /x"
+  );
+}
+
+#[tokio::test]
+async fn a_script_without_configuration_has_no_vars() {
+  let dir = std::env::temp_dir().join(format!("kiln-bare-{}", std::process::id()));
+  std::fs::create_dir_all(&dir).unwrap();
+  std::fs::copy(
+    workers_dir().join("service-worker/sw.js"),
+    dir.join("sw.js"),
+  )
+  .unwrap();
+  let kiln = Kiln::start_in(&dir, &["sw.js"]);
   let reply = kiln.get("/").await;
   assert_eq!(reply.status, 500);
-  kiln.wait_for_output("GREETING is not defined");
+  kiln.wait_for_output("GREETING");
 }
 
 #[tokio::test]

@@ -40,7 +40,10 @@ pub fn workers_dir() -> PathBuf {
 /// A running `kiln dev`; killed when dropped.
 pub struct Kiln {
   child: Child,
+  /// The primary worker's address.
   pub addr: SocketAddr,
+  /// Every worker's address, in the order kiln printed them.
+  pub addrs: Vec<SocketAddr>,
   output: Arc<Mutex<String>>,
 }
 
@@ -51,6 +54,11 @@ impl Kiln {
   }
 
   pub fn start_in(cwd: &Path, args: &[&str]) -> Kiln {
+    Self::start_workers(cwd, args, 1)
+  }
+
+  /// Runs `kiln dev ARGS --port 0` and waits until `count` workers are ready.
+  pub fn start_workers(cwd: &Path, args: &[&str], count: usize) -> Kiln {
     let mut child = Command::new(kiln_bin())
       .arg("dev")
       .args(args)
@@ -85,20 +93,24 @@ impl Kiln {
         out.push('\n');
       }
     });
-    let addr = match addr_rx.recv_timeout(Duration::from_secs(30)) {
-      Ok(addr) => addr,
-      Err(_) => {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!(
-          "kiln did not start; it printed:\n{}",
-          output.lock().unwrap()
-        );
+    let mut addrs = Vec::new();
+    while addrs.len() < count {
+      match addr_rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(addr) => addrs.push(addr),
+        Err(_) => {
+          let _ = child.kill();
+          let _ = child.wait();
+          panic!(
+            "kiln did not start; it printed:\n{}",
+            output.lock().unwrap()
+          );
+        }
       }
-    };
+    }
     Kiln {
       child,
-      addr,
+      addr: addrs[0],
+      addrs,
       output,
     }
   }
@@ -234,10 +246,13 @@ pub async fn send(
     .await
     .expect("handshake");
   tokio::spawn(conn);
-  let mut request = hyper::Request::builder()
-    .method(method)
-    .uri(path)
-    .header("host", addr.to_string());
+  let mut request = hyper::Request::builder().method(method).uri(path);
+  if !headers
+    .iter()
+    .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+  {
+    request = request.header("host", addr.to_string());
+  }
   for (name, value) in headers {
     request = request.header(*name, *value);
   }

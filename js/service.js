@@ -1,0 +1,84 @@
+// Service bindings: `env.BINDING` is a Fetcher whose `fetch()` sends the
+// request to another worker of this kiln process (ops/src/service.rs).
+// Also the one place that turns a Request/Response body into what the ops
+// take: static bytes, or a stream handed over as a resource.
+
+(function () {
+const { core, primordials } = __bootstrap;
+const { op_kiln_service_fetch } = core.ops;
+const {
+  ObjectPrototypeIsPrototypeOf,
+  SymbolToStringTag,
+  TypeError,
+  Uint8Array,
+} = primordials;
+const streams = core.loadExtScript("ext:deno_web/06_streams.js");
+const requestMod = core.loadExtScript("ext:deno_fetch/23_request.js");
+const responseMod = core.loadExtScript("ext:deno_fetch/23_response.js");
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * An inner body (deno_fetch's InnerBody, or null) as op arguments: a static
+ * body travels as bytes, a stream as the id of a readable resource.
+ */
+function bodyForOp(body) {
+  if (body === null) return { bytes: EMPTY, streamRid: -1 };
+  if (body.unusable()) {
+    throw new TypeError("Body is unusable: the body was already read.");
+  }
+  const source = body.streamOrStatic;
+  if (ObjectPrototypeIsPrototypeOf(streams.ReadableStreamPrototype, source)) {
+    return {
+      bytes: EMPTY,
+      streamRid: streams.resourceForReadableStream(source, body.length),
+    };
+  }
+  source.consumed = true;
+  const bytes = typeof source.body === "string"
+    ? core.encode(source.body)
+    : source.body;
+  return { bytes, streamRid: -1 };
+}
+
+class Fetcher {
+  #binding;
+
+  constructor(binding) {
+    this.#binding = binding;
+  }
+
+  async fetch(input, init = undefined) {
+    const request = new globalThis.Request(input, init);
+    const inner = requestMod.toInnerRequest(request);
+    const { bytes, streamRid } = bodyForOp(inner.body);
+    const reply = await op_kiln_service_fetch(
+      this.#binding,
+      inner.method,
+      inner.url(),
+      inner.headerList,
+      bytes,
+      streamRid,
+    );
+    const body = reply.bodyRid === null
+      ? null
+      : streams.readableStreamForRid(reply.bodyRid);
+    const nullBody = responseMod.nullBodyStatus(reply.status);
+    const response = new responseMod.Response(nullBody ? null : body, {
+      status: reply.status,
+      headers: reply.headers,
+    });
+    return response;
+  }
+
+  connect() {
+    throw new TypeError("Fetcher.connect() is not supported by kiln.");
+  }
+
+  get [SymbolToStringTag]() {
+    return "Fetcher";
+  }
+}
+
+return { bodyForOp, Fetcher };
+})();

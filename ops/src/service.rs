@@ -1,0 +1,209 @@
+//! Service bindings: `env.BINDING.fetch()` sends a request to another worker
+//! of the same kiln process through that worker's request queue, as a
+//! subrequest that never touches a socket.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes};
+use deno_core::{
+  op2, AsyncRefCell, AsyncResult, BufView, ByteString, CancelFuture, CancelHandle, JsBuffer,
+  OpState, RcRef, Resource,
+};
+use deno_error::JsErrorBox;
+use http_body::{Body, Frame};
+use http_body_util::BodyExt;
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::http::{IncomingRequest, ResponseBody};
+
+/// Every worker of the process by name, filled in once they have started.
+pub type Registry = Arc<RwLock<HashMap<String, mpsc::UnboundedSender<IncomingRequest>>>>;
+
+/// A worker's service bindings: binding name → worker name.
+pub struct ServiceBindings {
+  pub bindings: HashMap<String, String>,
+  pub registry: Registry,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceResponse {
+  status: u16,
+  headers: Vec<(ByteString, ByteString)>,
+  body_rid: Option<u32>,
+}
+
+#[op2]
+#[serde]
+#[allow(clippy::too_many_arguments)]
+pub async fn op_kiln_service_fetch(
+  state: Rc<RefCell<OpState>>,
+  #[string] binding: String,
+  #[string] method: String,
+  #[string] url: String,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[buffer] body: JsBuffer,
+  #[smi] stream_rid: i32,
+) -> Result<ServiceResponse, JsErrorBox> {
+  let (target, sender) = {
+    let state = state.borrow();
+    let services = state.borrow::<ServiceBindings>();
+    let target = services
+      .bindings
+      .get(&binding)
+      .ok_or_else(|| JsErrorBox::type_error(format!("No service binding named \"{binding}\".")))?
+      .clone();
+    let sender = services.registry.read().unwrap().get(&target).cloned();
+    (target, sender)
+  };
+  let sender = sender.ok_or_else(|| {
+    JsErrorBox::type_error(format!(
+      "Service binding \"{binding}\": the worker \"{target}\" is not running in this kiln process."
+    ))
+  })?;
+  let body = if stream_rid >= 0 {
+    let resource = state
+      .borrow_mut()
+      .resource_table
+      .take_any(stream_rid as u32)
+      .map_err(JsErrorBox::from_err)?;
+    Some(ChannelBody::pump(resource).boxed_unsync())
+  } else if body.is_empty() {
+    None
+  } else {
+    let bytes = Bytes::from(body.to_vec());
+    Some(
+      http_body_util::Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync(),
+    )
+  };
+  let (reply, response) = oneshot::channel();
+  sender
+    .send(IncomingRequest {
+      method,
+      url,
+      headers,
+      body,
+      reply,
+    })
+    .map_err(|_| JsErrorBox::type_error(format!("The worker \"{target}\" has stopped.")))?;
+  let response = response
+    .await
+    .map_err(|_| JsErrorBox::type_error(format!("The worker \"{target}\" did not respond.")))?;
+  let (parts, body) = response.into_parts();
+  let headers = parts
+    .headers
+    .iter()
+    .map(|(n, v)| {
+      (
+        ByteString::from(n.as_str()),
+        ByteString::from(v.as_bytes().to_vec()),
+      )
+    })
+    .collect();
+  let body_rid = if body.is_end_stream() {
+    None
+  } else {
+    Some(state.borrow_mut().resource_table.add(ResponseBodyResource {
+      body: AsyncRefCell::new(body),
+      cancel: CancelHandle::new(),
+    }))
+  };
+  Ok(ServiceResponse {
+    status: parts.status.as_u16(),
+    headers,
+    body_rid,
+  })
+}
+
+/// A response body from another worker, read by JavaScript as a stream.
+struct ResponseBodyResource {
+  body: AsyncRefCell<ResponseBody>,
+  cancel: CancelHandle,
+}
+
+impl Resource for ResponseBodyResource {
+  fn name(&self) -> Cow<'_, str> {
+    "serviceResponseBody".into()
+  }
+
+  fn read(self: Rc<Self>, _limit: usize) -> AsyncResult<BufView> {
+    Box::pin(async move {
+      let mut body = RcRef::map(&self, |r| &r.body).borrow_mut().await;
+      let cancel = RcRef::map(&self, |r| &r.cancel);
+      loop {
+        match body.frame().or_cancel(cancel.clone()).await {
+          Err(_) => return Err(JsErrorBox::generic("response body: cancelled")),
+          Ok(None) => return Ok(BufView::empty()),
+          Ok(Some(Err(e))) => return Err(JsErrorBox::type_error(format!("response body: {e}"))),
+          Ok(Some(Ok(frame))) => {
+            if let Ok(data) = frame.into_data() {
+              if !data.is_empty() {
+                return Ok(BufView::from(data));
+              }
+            }
+          }
+        }
+      }
+    })
+  }
+
+  fn close(self: Rc<Self>) {
+    self.cancel.cancel();
+  }
+}
+
+/// A request body produced by a JavaScript stream on this thread and sent to
+/// a worker on another thread: a local task pumps the stream's resource into
+/// a bounded channel, which is the backpressure.
+struct ChannelBody {
+  rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+}
+
+impl ChannelBody {
+  fn pump(resource: Rc<dyn Resource>) -> Self {
+    let (tx, rx) = mpsc::channel(4);
+    deno_core::unsync::spawn(async move {
+      loop {
+        match resource.clone().read(64 * 1024).await {
+          Ok(buf) if buf.is_empty() => break,
+          Ok(mut buf) => {
+            if tx
+              .send(Ok(buf.copy_to_bytes(buf.remaining())))
+              .await
+              .is_err()
+            {
+              break;
+            }
+          }
+          Err(e) => {
+            let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+            break;
+          }
+        }
+      }
+      resource.close();
+    });
+    ChannelBody { rx }
+  }
+}
+
+impl Body for ChannelBody {
+  type Data = Bytes;
+  type Error = std::io::Error;
+
+  fn poll_frame(
+    mut self: Pin<&mut Self>,
+    cx: &mut Context<'_>,
+  ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    self.rx.poll_recv(cx).map(|c| c.map(|r| r.map(Frame::data)))
+  }
+}

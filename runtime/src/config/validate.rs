@@ -1,0 +1,528 @@
+//! Validation of a parsed wrangler configuration, in wrangler's words: every
+//! problem is collected (errors and warnings), unknown keys are warnings, and
+//! type errors name the field path and the value.
+
+use serde_json::{Map, Value};
+
+/// Problems found in one configuration, grouped as wrangler prints them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+  pub heading: String,
+  pub errors: Vec<String>,
+  pub warnings: Vec<String>,
+  pub children: Vec<Diagnostics>,
+}
+
+impl Diagnostics {
+  pub fn new(heading: impl Into<String>) -> Self {
+    Diagnostics {
+      heading: heading.into(),
+      ..Default::default()
+    }
+  }
+
+  pub fn has_errors(&self) -> bool {
+    !self.errors.is_empty() || self.children.iter().any(Diagnostics::has_errors)
+  }
+
+  pub fn has_warnings(&self) -> bool {
+    !self.warnings.is_empty() || self.children.iter().any(Diagnostics::has_warnings)
+  }
+
+  /// The errors (or warnings) as an indented tree under the heading.
+  pub fn render(&self, errors: bool) -> String {
+    let mut out = String::new();
+    self.render_into(&mut out, 0, errors);
+    out
+  }
+
+  fn render_into(&self, out: &mut String, depth: usize, errors: bool) {
+    let items = if errors { &self.errors } else { &self.warnings };
+    let relevant = |d: &Diagnostics| {
+      if errors {
+        d.has_errors()
+      } else {
+        d.has_warnings()
+      }
+    };
+    if !relevant(self) {
+      return;
+    }
+    let indent = "  ".repeat(depth);
+    if depth == 0 {
+      out.push_str(&self.heading);
+      out.push('\n');
+    } else {
+      out.push_str(&format!("{indent}- {}\n", self.heading));
+    }
+    for item in items {
+      let mut lines = item.lines();
+      if let Some(first) = lines.next() {
+        out.push_str(&format!("{indent}  - {first}\n"));
+      }
+      for line in lines {
+        out.push_str(&format!("{indent}    {line}\n"));
+      }
+    }
+    for child in self.children.iter().filter(|c| relevant(c)) {
+      child.render_into(out, depth + 1, errors);
+    }
+  }
+}
+
+/// How a value is shown in a message: as JSON, the way wrangler shows it.
+pub fn show(value: &Value) -> String {
+  serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Keys that may only stand at the top level.
+pub const TOP_LEVEL_ONLY: &[&str] = &[
+  "dev",
+  "site",
+  "wasm_modules",
+  "text_blobs",
+  "data_blobs",
+  "alias",
+  "keep_vars",
+  "send_metrics",
+  "addresses",
+  "pages_build_output_dir",
+  "env",
+  "$schema",
+  "legacy_env",
+];
+
+/// Keys an environment inherits from the top level when it omits them.
+pub const INHERITABLE: &[&str] = &[
+  "name",
+  "main",
+  "compatibility_date",
+  "compatibility_flags",
+  "account_id",
+  "routes",
+  "route",
+  "workers_dev",
+  "preview_urls",
+  "rules",
+  "no_bundle",
+  "find_additional_modules",
+  "preserve_file_names",
+  "base_dir",
+  "assets",
+  "build",
+  "triggers",
+  "migrations",
+  "exports",
+  "limits",
+  "placement",
+  "tsconfig",
+  "jsx_factory",
+  "jsx_fragment",
+  "minify",
+  "keep_names",
+  "logpush",
+  "upload_source_maps",
+  "observability",
+  "python_modules",
+  "compliance_region",
+  "usage_model",
+  "first_party_worker",
+  "tail_consumers",
+];
+
+/// Keys an environment does not inherit: it gets an empty default instead.
+pub const NON_INHERITABLE: &[&str] = &[
+  "vars",
+  "define",
+  "secrets",
+  "durable_objects",
+  "kv_namespaces",
+  "r2_buckets",
+  "d1_databases",
+  "services",
+  "queues",
+  "workflows",
+  "send_email",
+  "analytics_engine_datasets",
+  "ai",
+  "browser",
+  "hyperdrive",
+  "vectorize",
+  "mtls_certificates",
+  "containers",
+  "unsafe",
+  "dispatch_namespaces",
+  "version_metadata",
+  "images",
+  "secrets_store_secrets",
+  "unsafe_hello_world",
+  "pipelines",
+  "ratelimits",
+  "worker_loaders",
+  "vpc_services",
+];
+
+fn is_known(key: &str, top_level: bool) -> bool {
+  INHERITABLE.contains(&key)
+    || NON_INHERITABLE.contains(&key)
+    || (top_level && TOP_LEVEL_ONLY.contains(&key))
+}
+
+/// Checks one level of the configuration (the top level, or one `env.NAME`
+/// table). `path` is "" for the top level, else "env.NAME.".
+pub fn check_level(
+  table: &Map<String, Value>,
+  top_level: bool,
+  container: &str,
+  toml_dates: &[String],
+  diag: &mut Diagnostics,
+) {
+  let unknown: Vec<&String> = table.keys().filter(|k| !is_known(k, top_level)).collect();
+  if !unknown.is_empty() {
+    let names: Vec<String> = unknown.iter().map(|k| format!("\"{k}\"")).collect();
+    diag.warnings.push(format!(
+      "Unexpected fields found in {container} field: {}",
+      names.join(",")
+    ));
+  }
+  if !top_level {
+    for key in table
+      .keys()
+      .filter(|k| TOP_LEVEL_ONLY.contains(&k.as_str()))
+    {
+      diag.warnings.push(format!(
+        "The \"{key}\" field is only allowed at the top level of the configuration; it is ignored in {container}."
+      ));
+    }
+  }
+  if table.contains_key("legacy_env") {
+    diag.errors.push(
+      "The \"legacy_env\" field is no longer supported. Please remove it from your configuration."
+        .to_string(),
+    );
+  }
+  if table.contains_key("node_compat") {
+    diag.errors.push("The \"node_compat\" field is no longer supported as of Wrangler v4. Instead, use the `nodejs_compat` compatibility flag.".to_string());
+  }
+
+  if let Some(name) = table.get("name") {
+    let ok = name.as_str().is_some_and(|s| {
+      s.is_empty() || {
+        let mut chars = s.chars();
+        let first = chars.next().unwrap();
+        (first.is_ascii_lowercase() || first.is_ascii_digit() || first == '_')
+          && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+      }
+    });
+    if !ok {
+      diag.errors.push(format!(
+        "Expected \"name\" to be of type string, alphanumeric and lowercase with dashes only but got {}.",
+        show(name)
+      ));
+    }
+  }
+  expect_string(table, "main", diag);
+  if let Some(date) = table.get("compatibility_date") {
+    let toml_date = toml_dates.contains(&format!(
+      "{}compatibility_date",
+      container_prefix(container)
+    ));
+    match date.as_str() {
+      // An unquoted TOML date is a date object to wrangler, not a string.
+      Some(s) if toml_date => diag.errors.push(format!(
+        "Expected \"compatibility_date\" to be of type string but got \"{s}T00:00:00.000Z\"."
+      )),
+      None => diag.errors.push(format!(
+        "Expected \"compatibility_date\" to be of type string but got {}.",
+        show(date)
+      )),
+      Some(s) if s.contains('\u{2013}') || s.contains('\u{2014}') => diag.errors.push(
+        "\"compatibility_date\" field should use ISO-8601 accepted hyphens (-) rather than en-dashes (\u{2013}) or em-dashes (\u{2014})."
+          .to_string(),
+      ),
+      Some(s) if !looks_like_iso_date(s) => diag.errors.push(format!(
+        "\"compatibility_date\" field should be a valid ISO-8601 date (YYYY-MM-DD), but got \"{s}\"."
+      )),
+      Some(_) => {}
+    }
+  }
+  if let Some(flags) = table.get("compatibility_flags") {
+    let ok = flags
+      .as_array()
+      .is_some_and(|a| a.iter().all(Value::is_string));
+    if !ok {
+      diag.errors.push(format!(
+        "Expected \"compatibility_flags\" to be of type string array but got {}.",
+        show(flags)
+      ));
+    }
+  }
+  if let Some(vars) = table.get("vars") {
+    match vars.as_object() {
+      None => diag.errors.push(format!(
+        "The field \"vars\" should be an object but got {}.",
+        show(vars)
+      )),
+      Some(vars) => {
+        let prefix = container_prefix(container);
+        for key in vars.keys() {
+          let path = format!("{prefix}vars.{key}");
+          if toml_dates.contains(&path) {
+            diag.errors.push(format!(
+              "The field \"{path}\" is a TOML date, which is not supported. Please use a string instead, e.g. {key} = \"2025-12-19\"."
+            ));
+          }
+        }
+      }
+    }
+  }
+  if top_level {
+    if let Some(dev) = table.get("dev") {
+      check_dev(dev, diag);
+    }
+  }
+  check_routes(table, diag);
+  check_services(table, diag);
+  check_unique_bindings(table, diag);
+}
+
+fn container_prefix(container: &str) -> String {
+  if container == "top-level" {
+    String::new()
+  } else {
+    format!("{container}.")
+  }
+}
+
+/// What JavaScript's `Date` would accept for a compatibility date, roughly:
+/// wrangler checks only this, and the runtime checks the exact rules.
+fn looks_like_iso_date(s: &str) -> bool {
+  let b = s.as_bytes();
+  b.len() >= 10
+    && b[..4].iter().all(u8::is_ascii_digit)
+    && b[4] == b'-'
+    && b[5..7].iter().all(u8::is_ascii_digit)
+    && b[7] == b'-'
+    && b[8..10].iter().all(u8::is_ascii_digit)
+}
+
+fn expect_string(table: &Map<String, Value>, field: &str, diag: &mut Diagnostics) {
+  if let Some(value) = table.get(field) {
+    if !value.is_string() {
+      diag.errors.push(format!(
+        "Expected \"{field}\" to be of type string but got {}.",
+        show(value)
+      ));
+    }
+  }
+}
+
+fn check_dev(dev: &Value, diag: &mut Diagnostics) {
+  let Some(dev) = dev.as_object() else {
+    diag.errors.push(format!(
+      "The field \"dev\" should be an object but got {}.",
+      show(dev)
+    ));
+    return;
+  };
+  const KNOWN: &[&str] = &[
+    "ip",
+    "port",
+    "local_protocol",
+    "upstream_protocol",
+    "inspector_port",
+    "inspector_ip",
+    "host",
+    "enable_containers",
+    "container_engine",
+    "generate_types",
+  ];
+  let unknown: Vec<String> = dev
+    .keys()
+    .filter(|k| !KNOWN.contains(&k.as_str()))
+    .map(|k| format!("\"{k}\""))
+    .collect();
+  if !unknown.is_empty() {
+    diag.warnings.push(format!(
+      "Unexpected fields found in dev field: {}",
+      unknown.join(",")
+    ));
+  }
+  // In a fixed order, whatever the file's order.
+  for (key, value) in KNOWN.iter().filter_map(|k| Some((*k, dev.get(*k)?))) {
+    let field = format!("dev.{key}");
+    let problem = match key {
+      "ip" | "inspector_ip" | "host" | "container_engine" if !value.is_string() => Some("string"),
+      "port" | "inspector_port" => match value.as_u64() {
+        Some(p) if p <= 65535 => None,
+        _ => Some("number"),
+      },
+      "enable_containers" | "generate_types" if !value.is_boolean() => Some("boolean"),
+      "local_protocol" | "upstream_protocol" => {
+        if !matches!(value.as_str(), Some("http" | "https")) {
+          diag.errors.push(format!(
+            "Expected \"{field}\" field to be one of [\"http\",\"https\"] but got {}.",
+            show(value)
+          ));
+        }
+        None
+      }
+      _ => None,
+    };
+    if let Some(kind) = problem {
+      diag.errors.push(format!(
+        "Expected \"{field}\" to be of type {kind} but got {}.",
+        show(value)
+      ));
+    }
+  }
+}
+
+fn check_routes(table: &Map<String, Value>, diag: &mut Diagnostics) {
+  if table.contains_key("routes") && table.contains_key("route") {
+    diag
+      .errors
+      .push("Expected exactly one of the following fields [\"routes\",\"route\"].".to_string());
+  }
+  if let Some(route) = table.get("route") {
+    if route.as_str() == Some("") {
+      diag
+        .warnings
+        .push("The \"route\" field in your configuration is an empty string and will be ignored.\nPlease remove the \"route\" field from your configuration.".to_string());
+    } else if !valid_route(route) {
+      diag.errors.push(format!(
+        "Expected \"route\" to be either a string, or an object with shape {{ pattern, custom_domain, zone_id | zone_name }}, but got {}.",
+        show(route)
+      ));
+    }
+  }
+  if let Some(routes) = table.get("routes") {
+    match routes.as_array() {
+      None => diag.errors.push(format!(
+        "The field \"routes\" should be an array but got {}.",
+        show(routes)
+      )),
+      Some(list) => {
+        let bad: Vec<&Value> = list.iter().filter(|r| !valid_route(r)).collect();
+        if !bad.is_empty() {
+          let bad: Vec<String> = bad.into_iter().map(show).collect();
+          diag.errors.push(format!(
+            "Expected \"routes\" to be an array of either strings or objects with the shape {{ pattern, custom_domain, zone_id | zone_name, enabled, previews_enabled }}, but these weren't valid: [{}].",
+            bad.join(",")
+          ));
+        }
+      }
+    }
+  }
+}
+
+fn valid_route(route: &Value) -> bool {
+  match route {
+    Value::String(_) => true,
+    Value::Object(o) => {
+      o.get("pattern").is_some_and(Value::is_string)
+        && !(o.contains_key("zone_id") && o.contains_key("zone_name"))
+        && o.get("custom_domain").is_none_or(Value::is_boolean)
+        && ((!o.contains_key("enabled") && !o.contains_key("previews_enabled"))
+          || o.contains_key("custom_domain"))
+    }
+    _ => false,
+  }
+}
+
+fn check_services(table: &Map<String, Value>, diag: &mut Diagnostics) {
+  let Some(services) = table.get("services") else {
+    return;
+  };
+  let Some(list) = services.as_array() else {
+    diag.errors.push(format!(
+      "The field \"services\" should be an array but got {}.",
+      show(services)
+    ));
+    return;
+  };
+  for (i, entry) in list.iter().enumerate() {
+    let Some(binding) = entry.as_object() else {
+      diag.errors.push(format!(
+        "\"services\" bindings should be objects, but got {}",
+        show(entry)
+      ));
+      continue;
+    };
+    for field in ["binding", "service"] {
+      if !binding.get(field).is_some_and(Value::is_string) {
+        diag.errors.push(format!(
+          "\"services[{i}]\" bindings should have a string \"{field}\" field but got {}.",
+          show(entry)
+        ));
+      }
+    }
+    for field in ["environment", "entrypoint"] {
+      if binding.get(field).is_some_and(|v| !v.is_string()) {
+        diag.errors.push(format!(
+          "\"services[{i}]\" bindings should, optionally, have a string \"{field}\" field but got {}.",
+          show(entry)
+        ));
+      }
+    }
+    let unknown: Vec<String> = binding
+      .keys()
+      .filter(|k| {
+        ![
+          "binding",
+          "service",
+          "environment",
+          "entrypoint",
+          "remote",
+          "props",
+        ]
+        .contains(&k.as_str())
+      })
+      .map(|k| format!("\"{k}\""))
+      .collect();
+    if !unknown.is_empty() {
+      diag.warnings.push(format!(
+        "Unexpected fields found in services[{i}] field: {}",
+        unknown.join(",")
+      ));
+    }
+  }
+}
+
+/// A name bound twice (a var and a service, say) is an error.
+fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
+  let mut names: Vec<(String, &str)> = Vec::new();
+  if let Some(vars) = table.get("vars").and_then(Value::as_object) {
+    names.extend(vars.keys().map(|k| (k.clone(), "environment variable")));
+  }
+  if let Some(services) = table.get("services").and_then(Value::as_array) {
+    names.extend(
+      services
+        .iter()
+        .filter_map(|s| s.get("binding")?.as_str())
+        .map(|b| (b.to_string(), "Service")),
+    );
+  }
+  let mut reported: Vec<&str> = Vec::new();
+  for (name, _) in &names {
+    if reported.contains(&name.as_str()) {
+      continue;
+    }
+    let kinds: Vec<&str> = names
+      .iter()
+      .filter(|(n, _)| n == name)
+      .map(|(_, k)| *k)
+      .collect();
+    if kinds.len() < 2 {
+      continue;
+    }
+    reported.push(name);
+    let first = kinds[0];
+    let what = if kinds.iter().all(|k| *k == first) {
+      format!("{name} assigned to multiple {first} bindings.")
+    } else {
+      format!("{name} assigned to {} and {} bindings.", kinds[0], kinds[1])
+    };
+    diag.errors.push(format!("{what}\nBindings must have unique names, so that they can all be referenced in the worker. Please change your bindings to have unique names."));
+  }
+}
