@@ -1,8 +1,11 @@
 use super::*;
 
-/// A fresh directory with `files` written into it.
+/// A fresh directory with `files` written into it (unique per call: tests
+/// run in parallel).
 fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
-  let dir = std::env::temp_dir().join(format!("kiln-config-{name}-{}", std::process::id()));
+  static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+  let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+  let dir = std::env::temp_dir().join(format!("kiln-config-{name}-{}-{n}", std::process::id()));
   let _ = std::fs::remove_dir_all(&dir);
   std::fs::create_dir_all(&dir).unwrap();
   for (path, text) in files {
@@ -23,7 +26,7 @@ fn overrides() -> Overrides {
 }
 
 fn diagnose(file: &str, text: &str, env: Option<&str>) -> (EffectiveConfig, Diagnostics) {
-  let dir = tree(&format!("diag-{}", file.replace('.', "-")), &[(file, text)]);
+  let dir = tree("diag", &[(file, text)]);
   let raw = read_config(&dir.join(file)).unwrap();
   let mut diag = Diagnostics::new("test");
   let config = effective_config(&raw, env, &mut diag);
