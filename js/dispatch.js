@@ -9,6 +9,7 @@ const { core, primordials } = __bootstrap;
 const {
   op_kiln_next_requests,
   op_kiln_respond,
+  op_kiln_respond_websocket,
 } = core.ops;
 const {
   console,
@@ -18,6 +19,8 @@ const {
   request: requestMod,
   response: responseMod,
   streams,
+  webSocketOf,
+  websocket,
   workerFacts,
 } = core.loadExtScript("ext:kiln/global_scope.js");
 const { Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
@@ -27,6 +30,7 @@ const {
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeThen,
   PromiseResolve,
+  StringPrototypeToLowerCase,
   TypeError,
 } = primordials;
 
@@ -219,6 +223,19 @@ function toRequest(head) {
   return requestMod.fromInnerRequest(inner, "immutable");
 }
 
+function isWebSocketRequest(head) {
+  const headers = head.headers;
+  for (let i = 0; i < headers.length; i++) {
+    if (
+      StringPrototypeToLowerCase(headers[i][0]) === "upgrade" &&
+      StringPrototypeToLowerCase(headers[i][1]) === "websocket"
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 async function handle(head) {
   let response;
   try {
@@ -230,7 +247,7 @@ async function handle(head) {
         "Incorrect type for Promise: the Promise did not resolve to 'Response'.",
       );
     }
-    sendResponse(head.id, response);
+    sendResponse(head, response);
   } catch (error) {
     console.error("Uncaught", error);
     op_kiln_respond(
@@ -243,8 +260,20 @@ async function handle(head) {
   }
 }
 
-function sendResponse(id, response) {
+function sendResponse(head, response) {
+  const id = head.id;
   const inner = responseMod.toInnerResponse(response);
+  const ws = webSocketOf(response);
+  if (ws !== undefined) {
+    if (!isWebSocketRequest(head)) {
+      throw new TypeError(
+        'Worker tried to return a WebSocket in a response to a request which did not contain the header "Upgrade: websocket".',
+      );
+    }
+    const end = websocket.coupleForResponse(ws);
+    op_kiln_respond_websocket(id, end, inner.headerList);
+    return;
+  }
   const { bytes, streamRid } = bodyForOp(inner.body);
   op_kiln_respond(id, inner.status, inner.headerList, bytes, streamRid);
 }

@@ -19,6 +19,8 @@ const {
   ReflectConstruct,
   SafeSet,
   StringPrototypeToUpperCase,
+  RangeError,
+  Symbol,
   TypeError,
 } = primordials;
 
@@ -48,12 +50,14 @@ const formData = load("ext:deno_fetch/21_formdata.js");
 const request = load("ext:deno_fetch/23_request.js");
 const response = load("ext:deno_fetch/23_response.js");
 const fetchMod = load("ext:deno_fetch/26_fetch.js");
+const websocket = load("ext:kiln/websocket.js");
 
 // Console output goes through one op that prefixes the worker's name, with
 // colours only where a terminal will show them.
 const workerFacts = op_kiln_worker_info();
 const { stdoutIsTerminal, stderrIsTerminal } = workerFacts;
 const flags = new SafeSet(workerFacts.flags);
+websocket.configure(flags);
 consoleMod.setNoColorFns(() => !stdoutIsTerminal, () => !stderrIsTerminal);
 const console = new consoleMod.Console((msg, level) =>
   op_kiln_print(msg, level)
@@ -130,6 +134,59 @@ const Request = new Proxy(request.Request, {
     return ReflectConstruct(target, args, newTarget);
   },
 });
+
+// A Response may carry a WebSocket: `new Response(null, {status: 101,
+// webSocket})`. deno's Response allows only 200-599, so such a Response is
+// built with 200 and its inner status set to 101 afterwards.
+const _webSocket = Symbol("webSocket");
+const Response = new Proxy(response.Response, {
+  construct(target, args, newTarget) {
+    const init = args[1];
+    const ws = init !== null && typeof init === "object" ? init.webSocket : undefined;
+    if (ws === undefined || ws === null) {
+      return ReflectConstruct(target, args, newTarget);
+    }
+    if (!websocket.isWebSocket(ws)) {
+      throw new TypeError(
+        "Failed to construct 'Response': member webSocket is not of type WebSocket.",
+      );
+    }
+    if (init.status !== 101) {
+      throw new RangeError("Responses with a WebSocket must have status code 101.");
+    }
+    const { webSocket: _, ...rest } = init;
+    const res = ReflectConstruct(target, [args[0], { ...rest, status: 200 }], newTarget);
+    const inner = response.toInnerResponse(res);
+    inner.status = 101;
+    inner.statusMessage = "Switching Protocols";
+    res[_webSocket] = ws;
+    return res;
+  },
+});
+ObjectDefineProperty(response.ResponsePrototype, "webSocket", {
+  get() {
+    return this[_webSocket] ?? null;
+  },
+  enumerable: true,
+  configurable: true,
+});
+const responseClone = response.ResponsePrototype.clone;
+ObjectDefineProperty(response.ResponsePrototype, "clone", {
+  value: function clone() {
+    if (this[_webSocket] !== undefined) {
+      throw new TypeError("Cannot clone a response to a WebSocket handshake.");
+    }
+    return ReflectApply(responseClone, this, []);
+  },
+  writable: true,
+  enumerable: true,
+  configurable: true,
+});
+
+/** The WebSocket a Response carries, if any. */
+function webSocketOf(res) {
+  return res[_webSocket];
+}
 
 function fetch(input, init = undefined) {
   return fetchMod.fetch(input, upperCaseMethod(init));
@@ -217,7 +274,9 @@ const globalProperties = {
   // Fetch
   Headers: writable(headers.Headers),
   Request: writable(Request),
-  Response: writable(response.Response),
+  Response: writable(Response),
+  WebSocket: writable(websocket.WebSocket),
+  WebSocketPair: writable(websocket.WebSocketPair),
   fetch: writable(fetch),
   // Scheduling and the rest
   setTimeout: writable(setTimeout),
@@ -263,6 +322,8 @@ function installGlobalScope(extra) {
 
 return {
   console,
+  webSocketOf,
+  websocket,
   fetch,
   flags,
   workerFacts,

@@ -37,13 +37,22 @@ pub struct IncomingRequest {
   /// `None` for requests that cannot carry a body (GET/HEAD without length).
   pub body: Option<RequestBody>,
   pub reply: oneshot::Sender<http::Response<ResponseBody>>,
+  /// For a WebSocket upgrade request from a client connection: the upgrade
+  /// and the client's `Sec-WebSocket-Key`.
+  pub upgrade: Option<(hyper::upgrade::OnUpgrade, Vec<u8>)>,
+}
+
+/// A request handed to JavaScript and not answered yet.
+struct Pending {
+  reply: oneshot::Sender<http::Response<ResponseBody>>,
+  upgrade: Option<(hyper::upgrade::OnUpgrade, Vec<u8>)>,
 }
 
 /// The receiving half of a worker's request queue, kept in the isolate's `OpState`.
 pub struct RequestQueue {
   rx: Rc<AsyncRefCell<mpsc::UnboundedReceiver<IncomingRequest>>>,
   /// Requests handed to JavaScript that have not been answered yet.
-  pending: RefCell<HashMap<u32, oneshot::Sender<http::Response<ResponseBody>>>>,
+  pending: RefCell<HashMap<u32, Pending>>,
   next_id: RefCell<u32>,
 }
 
@@ -103,7 +112,13 @@ pub async fn op_kiln_next_requests(
       *next = next.wrapping_add(1).max(1);
       id
     };
-    queue.pending.borrow_mut().insert(id, req.reply);
+    queue.pending.borrow_mut().insert(
+      id,
+      Pending {
+        reply: req.reply,
+        upgrade: req.upgrade,
+      },
+    );
     heads.push(RequestHead {
       id,
       method: req.method,
@@ -127,7 +142,7 @@ pub fn op_kiln_respond(
   #[buffer] body: JsBuffer,
   #[smi] stream_rid: i32,
 ) -> Result<(), JsErrorBox> {
-  let Some(reply) = state
+  let Some(Pending { reply, .. }) = state
     .borrow::<RequestQueue>()
     .pending
     .borrow_mut()
@@ -155,6 +170,54 @@ pub fn op_kiln_respond(
     .body(body)
     .map_err(|e| JsErrorBox::type_error(format!("Invalid response: {e}")))?;
   let _ = reply.send(response);
+  Ok(())
+}
+
+/// Answers request `id` with `101 Switching Protocols` and couples WebSocket
+/// end `ws` to the client's connection once hyper has upgraded it.
+#[op2]
+pub fn op_kiln_respond_websocket(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] ws: u32,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+) -> Result<(), JsErrorBox> {
+  let hub = state.borrow::<crate::websocket::SharedHub>().clone();
+  let pending = state.borrow::<RequestQueue>().pending.borrow_mut().remove(&id);
+  let Some(Pending { reply, upgrade }) = pending else {
+    return Ok(());
+  };
+  let Some((on_upgrade, key)) = upgrade else {
+    return Err(JsErrorBox::type_error(
+      "Worker tried to return a WebSocket in a response to a request which did not contain the header \"Upgrade: websocket\".",
+    ));
+  };
+  crate::websocket::couple(&hub, ws)?;
+  let mut builder = http::Response::builder().status(101);
+  for (name, value) in headers {
+    // No extension is negotiated: kiln does not compress.
+    let lower = String::from_utf8_lossy(&name).to_ascii_lowercase();
+    if matches!(
+      lower.as_str(),
+      "sec-websocket-extensions" | "sec-websocket-accept" | "upgrade" | "connection" | "content-length"
+    ) {
+      continue;
+    }
+    builder = builder.header(name.as_slice(), value.as_slice());
+  }
+  let response = builder
+    .header(http::header::UPGRADE, "websocket")
+    .header(http::header::CONNECTION, "Upgrade")
+    .header("sec-websocket-accept", crate::websocket::accept_key(&key))
+    .body(ResponseBody::Empty)
+    .map_err(|e| JsErrorBox::type_error(format!("Invalid response: {e}")))?;
+  let _ = reply.send(response);
+  deno_core::unsync::spawn(async move {
+    match on_upgrade.await {
+      Ok(upgraded) => crate::websocket::run_network_end(hub, ws, upgraded).await,
+      Err(_) => crate::websocket::upgrade_failed(&hub, ws),
+    }
+  });
   Ok(())
 }
 

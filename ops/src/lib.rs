@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod service;
+pub mod websocket;
 pub mod worker;
 
 pub use http::{IncomingRequest, RequestBody, RequestQueue, ResponseBody};
@@ -15,6 +16,14 @@ deno_core::extension!(
   ops = [
     http::op_kiln_next_requests,
     http::op_kiln_respond,
+    http::op_kiln_respond_websocket,
+    websocket::op_ws_pair,
+    websocket::op_ws_accept,
+    websocket::op_ws_send_text,
+    websocket::op_ws_send_binary,
+    websocket::op_ws_close,
+    websocket::op_ws_release,
+    websocket::op_ws_next_events,
     service::op_kiln_service_fetch,
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,
@@ -30,6 +39,7 @@ deno_core::extension!(
     "crypto.js",
     "dispatch.js",
     "service.js",
+    "websocket.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
   options = {
@@ -43,5 +53,6 @@ deno_core::extension!(
     state.put(options.info);
     state.put(options.queue);
     state.put(options.services);
+    state.put(websocket::new_hub());
   },
 );

@@ -93,6 +93,7 @@ pub async fn op_kiln_service_fetch(
       headers,
       body,
       reply,
+      upgrade: None,
     })
     .map_err(|_| JsErrorBox::type_error(format!("The worker \"{target}\" has stopped.")))?;
   let response = response

@@ -53,11 +53,13 @@ pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle, router: Ar
 async fn handle(
   worker: WorkerHandle,
   router: &Router,
-  req: hyper::Request<Incoming>,
+  mut req: hyper::Request<Incoming>,
   local: Option<SocketAddr>,
   _peer: SocketAddr,
 ) -> hyper::Response<ResponseBody> {
   let url = request_url(&req, local);
+  // Kept aside in case the worker answers with a WebSocket (101).
+  let upgrade = websocket_key(&req).map(|key| (hyper::upgrade::on(&mut req), key));
   let (parts, body) = req.into_parts();
   let headers = parts
     .headers
@@ -81,6 +83,7 @@ async fn handle(
     headers,
     body,
     reply,
+    upgrade,
   };
   // A request whose URL matches another worker's route goes to that worker.
   let queue = router.route(&request.url).unwrap_or(worker.requests);
@@ -91,6 +94,15 @@ async fn handle(
     Ok(response) => response,
     Err(_) => error_response(500, "The worker did not respond.\n"),
   }
+}
+
+/// The `Sec-WebSocket-Key` of a WebSocket upgrade request.
+fn websocket_key(req: &hyper::Request<Incoming>) -> Option<Vec<u8>> {
+  let upgrade = req.headers().get(hyper::header::UPGRADE)?;
+  if !upgrade.as_bytes().eq_ignore_ascii_case(b"websocket") {
+    return None;
+  }
+  Some(req.headers().get("sec-websocket-key")?.as_bytes().to_vec())
 }
 
 /// The URL a worker sees: absolute, built from the Host header.

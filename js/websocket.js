@@ -1,0 +1,412 @@
+// The Workers WebSocket API: WebSocketPair, and WebSocket with accept(),
+// send(), close(), events and binaryType, following workerd's behaviour
+// (../shared/spec/websocket-semantics.md, sections 0-3) and the compatibility
+// flags that change it. The state machine lives here; bytes move in Rust
+// (ops/src/websocket.rs), which hands every pending event of the isolate to
+// one pump loop per op call.
+
+(function () {
+const { core, primordials } = __bootstrap;
+const {
+  op_ws_accept,
+  op_ws_close,
+  op_ws_next_events,
+  op_ws_pair,
+  op_ws_release,
+  op_ws_send_binary,
+  op_ws_send_text,
+} = core.ops;
+const {
+  ArrayBufferIsView,
+  MathTrunc,
+  NumberIsFinite,
+  ObjectDefineProperties,
+  ObjectDefineProperty,
+  ObjectPrototypeIsPrototypeOf,
+  SafeMap,
+  String,
+  Symbol,
+  SymbolIterator,
+  SymbolToStringTag,
+  TypeError,
+  TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteOffset,
+  Uint8Array,
+} = primordials;
+
+const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
+const event = core.loadExtScript("ext:deno_web/02_event.js");
+const { DOMException } = core.loadExtScript("ext:deno_web/01_dom_exception.js");
+const { Blob } = core.loadExtScript("ext:deno_web/09_file.js");
+
+const NOT_ACCEPTED =
+  "You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.";
+
+// Compatibility flags that change WebSocket behaviour; set by configure().
+let autoReplyToClose = true;
+let closeReasonByteLimit = true;
+let standardBinaryType = true;
+let pedanticWpt = false;
+
+function configure(flags) {
+  autoReplyToClose = flags.has("web_socket_auto_reply_to_close");
+  closeReasonByteLimit = flags.has("websocket_close_reason_byte_limit");
+  standardBinaryType = flags.has("websocket_standard_binary_type");
+  pedanticWpt = flags.has("pedantic_wpt");
+}
+
+const _s = Symbol("WebSocket state");
+const _internal = Symbol("internal constructor");
+
+/** Accepted sockets by their Rust end id, for event delivery. */
+const sockets = new SafeMap();
+let pumping = false;
+
+/**
+ * Per-socket state, as workerd keeps it: readyState is derived from these
+ * flags, never stored.
+ */
+function newState(id) {
+  return {
+    id,
+    // "pending" (a pair end or fetch() socket not yet accepted), "accepted",
+    // "released" (coupled into a Response, or finished).
+    state: "pending",
+    closedOutgoing: false,
+    closedIncoming: false,
+    outgoingAborted: false,
+    error: undefined,
+    allowHalfOpen: !autoReplyToClose,
+    binaryType: standardBinaryType ? "blob" : "arraybuffer",
+    url: null,
+    protocol: "",
+    extensions: "",
+    peerGone: false,
+    releasedEnd: false,
+  };
+}
+
+class WebSocket extends event.EventTarget {
+  constructor(url, protocols = undefined) {
+    super();
+    if (url === _internal) {
+      this[_s] = newState(protocols);
+      return;
+    }
+    throw new TypeError(
+      "new WebSocket(url) is not supported by kiln yet: use fetch() with an 'Upgrade: websocket' header.",
+    );
+  }
+
+  get readyState() {
+    const s = this[_s];
+    if ((s.closedIncoming && s.closedOutgoing) || s.error !== undefined) return 3;
+    if (s.closedIncoming || s.closedOutgoing) return 2;
+    if (s.state === "connecting") return 0;
+    return 1;
+  }
+
+  get url() {
+    return this[_s].url;
+  }
+
+  get protocol() {
+    return this[_s].protocol;
+  }
+
+  get extensions() {
+    return this[_s].extensions;
+  }
+
+  get binaryType() {
+    return this[_s].binaryType;
+  }
+
+  set binaryType(value) {
+    // Anything but the two exact names is ignored, as in workerd.
+    if (value === "blob" || value === "arraybuffer") this[_s].binaryType = value;
+  }
+
+  accept(options = undefined) {
+    const s = this[_s];
+    if (s.state === "connecting") {
+      throw new TypeError(
+        "Websockets obtained from the 'new WebSocket()' constructor cannot call accept",
+      );
+    }
+    if (s.state === "released") {
+      throw new TypeError("Can't accept() WebSocket that was already used in a response.");
+    }
+    if (s.state === "accepted") return; // the first accept's options win
+    if (options !== undefined && options !== null) {
+      if (typeof options !== "object") {
+        throw new TypeError(
+          "Failed to execute 'accept' on 'WebSocket': parameter 1 is not of type 'WebSocketAcceptOptions'.",
+        );
+      }
+      if (options.allowHalfOpen !== undefined) {
+        s.allowHalfOpen = !!options.allowHalfOpen;
+      }
+    }
+    s.state = "accepted";
+    sockets.set(s.id, this);
+    op_ws_accept(s.id);
+    if (!pumping) {
+      pumping = true;
+      pump();
+    }
+  }
+
+  send(message) {
+    const s = this[_s];
+    if (arguments.length < 1) {
+      throw new TypeError(
+        "Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.",
+      );
+    }
+    if (s.state === "released" || s.outgoingAborted) return;
+    if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
+    if (s.closedOutgoing) throw new TypeError("Can't call WebSocket send() after close().");
+    if (ArrayBufferIsView(message)) {
+      op_ws_send_binary(
+        s.id,
+        new Uint8Array(
+          TypedArrayPrototypeGetBuffer(message),
+          TypedArrayPrototypeGetByteOffset(message),
+          TypedArrayPrototypeGetByteLength(message),
+        ),
+      );
+    } else if (isArrayBuffer(message)) {
+      op_ws_send_binary(s.id, new Uint8Array(message));
+    } else {
+      op_ws_send_text(s.id, String(message));
+    }
+  }
+
+  close(code = undefined, reason = undefined) {
+    const s = this[_s];
+    // The argument checks come first, whatever the state (spec step 1).
+    let wireCode = -1;
+    if (code !== undefined) {
+      const n = Number(code);
+      const int = NumberIsFinite(n) ? MathTrunc(n) : 0;
+      if (!validCloseCode(int)) {
+        throw new DOMException(`Invalid WebSocket close code: ${int}.`, "InvalidAccessError");
+      }
+      wireCode = int;
+    }
+    let wireReason = "";
+    if (reason !== undefined) {
+      wireReason = webidl.converters.USVString(reason);
+      if (closeReasonByteLimit && utf8Length(wireReason) > 123) {
+        throw new DOMException(
+          "WebSocket close reason must not be longer than 123 bytes when UTF-8 encoded.",
+          "SyntaxError",
+        );
+      }
+      if (code === undefined) {
+        throw new DOMException(
+          "If you specify a WebSocket close reason, you must also specify a code.",
+          "InvalidAccessError",
+        );
+      }
+    }
+    if (s.closedOutgoing || s.outgoingAborted || s.state === "released") return;
+    if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
+    op_ws_close(s.id, wireCode, wireReason);
+    s.closedOutgoing = true;
+    maybeRelease(s);
+  }
+
+  get [SymbolToStringTag]() {
+    return "WebSocket";
+  }
+}
+
+const constants = {
+  CONNECTING: 0,
+  OPEN: 1,
+  CLOSING: 2,
+  CLOSED: 3,
+  READY_STATE_CONNECTING: 0,
+  READY_STATE_OPEN: 1,
+  READY_STATE_CLOSING: 2,
+  READY_STATE_CLOSED: 3,
+};
+for (const name in constants) {
+  const descriptor = { value: constants[name], enumerable: true };
+  ObjectDefineProperty(WebSocket, name, descriptor);
+  ObjectDefineProperty(WebSocket.prototype, name, descriptor);
+}
+for (const type of ["open", "message", "close", "error"]) {
+  event.defineEventHandler(WebSocket.prototype, type);
+}
+
+class WebSocketPair {
+  constructor() {
+    const ids = op_ws_pair();
+    ObjectDefineProperties(this, {
+      0: { value: new WebSocket(_internal, ids[0]), enumerable: true },
+      1: { value: new WebSocket(_internal, ids[1]), enumerable: true },
+    });
+  }
+
+  *[SymbolIterator]() {
+    yield this[0];
+    yield this[1];
+  }
+
+  get [SymbolToStringTag]() {
+    return "WebSocketPair";
+  }
+}
+
+function isArrayBuffer(value) {
+  return ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, value);
+}
+
+function validCloseCode(code) {
+  if (pedanticWpt) return code === 1000 || (code >= 3000 && code <= 4999);
+  return code >= 1000 && code < 5000 && code !== 1004 && code !== 1005 &&
+    code !== 1006 && code !== 1015;
+}
+
+function utf8Length(text) {
+  return core.encode(text).length;
+}
+
+/**
+ * Once nothing more can arrive, the socket leaves the delivery map; once
+ * nothing more can be sent either, its Rust end is released.
+ */
+function maybeRelease(s) {
+  if (s.closedIncoming || s.error !== undefined) sockets.delete(s.id);
+  const done = (s.closedIncoming && s.closedOutgoing) || s.error !== undefined ||
+    s.peerGone;
+  if (done && !s.releasedEnd) {
+    s.releasedEnd = true;
+    op_ws_release(s.id);
+  }
+}
+
+function fire(ws, ev) {
+  event.setIsTrusted(ev, true);
+  ws.dispatchEvent(ev);
+}
+
+// ---------------------------------------------------------------------------
+// Delivery: one op call returns every pending event of every socket.
+
+async function pump() {
+  try {
+    while (sockets.size > 0) {
+      const events = await op_ws_next_events();
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i];
+        const ws = sockets.get(ev.id);
+        if (ws !== undefined) deliver(ws, ev);
+      }
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+function deliver(ws, ev) {
+  const s = ws[_s];
+  switch (ev.kind) {
+    case 0: // text
+      fire(ws, new event.MessageEvent("message", { data: ev.text }));
+      break;
+    case 1: { // binary: binaryType is read now, per message
+      const bytes = ev.data;
+      const data = s.binaryType === "arraybuffer"
+        ? TypedArrayPrototypeGetBuffer(bytes)
+        : new Blob([bytes]);
+      fire(ws, new event.MessageEvent("message", { data }));
+      break;
+    }
+    case 2: { // a Close frame
+      s.closedIncoming = true;
+      if (
+        !s.allowHalfOpen && !s.closedOutgoing && !s.outgoingAborted &&
+        s.state !== "released"
+      ) {
+        // The automatic reply echoes the received code and reason.
+        op_ws_close(s.id, ev.code, ev.text);
+        s.closedOutgoing = true;
+      }
+      fire(
+        ws,
+        new event.CloseEvent("close", {
+          code: ev.code < 0 ? 1005 : ev.code,
+          reason: ev.text,
+          wasClean: true,
+        }),
+      );
+      maybeRelease(s);
+      break;
+    }
+    case 3: // the peer vanished without a Close frame
+      // workerd dispatches before marking the incoming side closed.
+      fire(
+        ws,
+        new event.CloseEvent("close", {
+          code: 1006,
+          reason: "WebSocket disconnected without sending Close frame.",
+          wasClean: false,
+        }),
+      );
+      s.closedIncoming = true;
+      s.peerGone = true;
+      maybeRelease(s);
+      break;
+    case 4: // a protocol error on the peer's connection
+      reportError(ws, ev.text);
+      break;
+  }
+}
+
+/** Fires `error` once: the socket is CLOSED and later sends are dropped. */
+function reportError(ws, message) {
+  const s = ws[_s];
+  if (s.error !== undefined) return;
+  const prefix = "Uncaught Error: ";
+  const error = new Error(
+    message.startsWith(prefix) ? message.slice(prefix.length) : message,
+  );
+  s.error = error;
+  s.closedIncoming = true;
+  s.outgoingAborted = true;
+  fire(ws, new event.ErrorEvent("error", { message, error }));
+  maybeRelease(s);
+}
+
+/**
+ * Takes a socket for a 101 Response: checks it can be coupled and marks it
+ * released. Returns its end id.
+ */
+function coupleForResponse(ws) {
+  const s = ws[_s];
+  if (s.state === "accepted") {
+    throw new TypeError("Can't return WebSocket in a Response after calling accept().");
+  }
+  if (s.state === "connecting" || s.url !== null) {
+    throw new TypeError(
+      "Can't return WebSocket in a Response if it was created with `new WebSocket()`",
+    );
+  }
+  if (s.state === "released") {
+    throw new TypeError("Can't return WebSocket that was already used in a response.");
+  }
+  s.state = "released";
+  return s.id;
+}
+
+function isWebSocket(value) {
+  return ObjectPrototypeIsPrototypeOf(WebSocket.prototype, value);
+}
+
+return { configure, coupleForResponse, isWebSocket, WebSocket, WebSocketPair };
+})();
