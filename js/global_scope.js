@@ -144,6 +144,13 @@ const Response = new Proxy(response.Response, {
     const init = args[1];
     const ws = init !== null && typeof init === "object" ? init.webSocket : undefined;
     if (ws === undefined || ws === null) {
+      // deno's Response would take 101; Workers allows it only with a
+      // WebSocket.
+      if (init !== null && typeof init === "object" && init.status === 101) {
+        throw new RangeError(
+          "The status provided (101) is outside the range [200, 599].",
+        );
+      }
       return ReflectConstruct(target, args, newTarget);
     }
     if (!websocket.isWebSocket(ws)) {

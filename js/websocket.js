@@ -18,6 +18,9 @@ const {
 } = core.ops;
 const {
   ArrayBufferIsView,
+  DataViewPrototypeGetBuffer,
+  DataViewPrototypeGetByteLength,
+  DataViewPrototypeGetByteOffset,
   MathTrunc,
   NumberIsFinite,
   ObjectDefineProperties,
@@ -169,14 +172,7 @@ class WebSocket extends event.EventTarget {
     if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
     if (s.closedOutgoing) throw new TypeError("Can't call WebSocket send() after close().");
     if (ArrayBufferIsView(message)) {
-      op_ws_send_binary(
-        s.id,
-        new Uint8Array(
-          TypedArrayPrototypeGetBuffer(message),
-          TypedArrayPrototypeGetByteOffset(message),
-          TypedArrayPrototypeGetByteLength(message),
-        ),
-      );
+      op_ws_send_binary(s.id, viewBytes(message));
     } else if (isArrayBuffer(message)) {
       op_ws_send_binary(s.id, new Uint8Array(message));
     } else {
@@ -260,6 +256,22 @@ class WebSocketPair {
   get [SymbolToStringTag]() {
     return "WebSocketPair";
   }
+}
+
+/** The bytes an ArrayBufferView (typed array or DataView) covers. */
+function viewBytes(view) {
+  if (core.isDataView(view)) {
+    return new Uint8Array(
+      DataViewPrototypeGetBuffer(view),
+      DataViewPrototypeGetByteOffset(view),
+      DataViewPrototypeGetByteLength(view),
+    );
+  }
+  return new Uint8Array(
+    TypedArrayPrototypeGetBuffer(view),
+    TypedArrayPrototypeGetByteOffset(view),
+    TypedArrayPrototypeGetByteLength(view),
+  );
 }
 
 function isArrayBuffer(value) {

@@ -183,7 +183,11 @@ pub fn op_kiln_respond_websocket(
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<(), JsErrorBox> {
   let hub = state.borrow::<crate::websocket::SharedHub>().clone();
-  let pending = state.borrow::<RequestQueue>().pending.borrow_mut().remove(&id);
+  let pending = state
+    .borrow::<RequestQueue>()
+    .pending
+    .borrow_mut()
+    .remove(&id);
   let Some(Pending { reply, upgrade }) = pending else {
     return Ok(());
   };
@@ -199,7 +203,11 @@ pub fn op_kiln_respond_websocket(
     let lower = String::from_utf8_lossy(&name).to_ascii_lowercase();
     if matches!(
       lower.as_str(),
-      "sec-websocket-extensions" | "sec-websocket-accept" | "upgrade" | "connection" | "content-length"
+      "sec-websocket-extensions"
+        | "sec-websocket-accept"
+        | "upgrade"
+        | "connection"
+        | "content-length"
     ) {
       continue;
     }

@@ -143,7 +143,9 @@ impl Hub {
   }
 
   fn accept(&mut self, id: EndId) {
-    let Some(end) = self.ends.get_mut(&id) else { return };
+    let Some(end) = self.ends.get_mut(&id) else {
+      return;
+    };
     if end.mode != Mode::Pending {
       return;
     }
@@ -315,9 +317,9 @@ pub async fn run_network_end(hub: SharedHub, id: EndId, upgraded: hyper::upgrade
         ReadEnd::Disconnected => hub.borrow_mut().deliver(peer, Msg::Disconnected),
         ReadEnd::ProtocolError(code, description) => {
           // Tell the client why, then the worker.
-          hub.borrow_mut().ends.get_mut(&id).map(|e| {
-            e.queue.push_back(Msg::Close(Some(code), String::new()));
-          });
+          if let Some(end) = hub.borrow_mut().ends.get_mut(&id) {
+            end.queue.push_back(Msg::Close(Some(code), String::new()));
+          }
           writer_notify.notify_one();
           hub.borrow_mut().deliver(
             peer,
@@ -502,7 +504,10 @@ fn finish(opcode: OpCode, payload: BytesMut) -> Result<Msg, ReadEnd> {
   let bytes = payload.freeze();
   if opcode == OpCode::Text {
     if std::str::from_utf8(&bytes).is_err() {
-      return Err(ReadEnd::ProtocolError(1007, "Invalid UTF-8 in text frame".into()));
+      return Err(ReadEnd::ProtocolError(
+        1007,
+        "Invalid UTF-8 in text frame".into(),
+      ));
     }
     Ok(Msg::Text(bytes))
   } else {
@@ -513,16 +518,25 @@ fn finish(opcode: OpCode, payload: BytesMut) -> Result<Msg, ReadEnd> {
 fn parse_close(payload: &[u8]) -> Result<(Option<u16>, String), ReadEnd> {
   match payload.len() {
     0 => Ok((None, String::new())),
-    1 => Err(ReadEnd::ProtocolError(1002, "Close frame with a one-byte body".into())),
+    1 => Err(ReadEnd::ProtocolError(
+      1002,
+      "Close frame with a one-byte body".into(),
+    )),
     _ => {
       let code = u16::from_be_bytes([payload[0], payload[1]]);
       let valid = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
       if !valid {
-        return Err(ReadEnd::ProtocolError(1002, format!("Invalid close code: {code}")));
+        return Err(ReadEnd::ProtocolError(
+          1002,
+          format!("Invalid close code: {code}"),
+        ));
       }
       match std::str::from_utf8(&payload[2..]) {
         Ok(reason) => Ok((Some(code), reason.to_string())),
-        Err(_) => Err(ReadEnd::ProtocolError(1007, "Invalid UTF-8 in close reason".into())),
+        Err(_) => Err(ReadEnd::ProtocolError(
+          1007,
+          "Invalid UTF-8 in close reason".into(),
+        )),
       }
     }
   }
@@ -530,14 +544,16 @@ fn parse_close(payload: &[u8]) -> Result<(Option<u16>, String), ReadEnd> {
 
 fn read_error(e: WebSocketError) -> ReadEnd {
   match e {
-    WebSocketError::UnexpectedEOF | WebSocketError::IoError(_) | WebSocketError::ConnectionClosed => {
-      ReadEnd::Disconnected
-    }
+    WebSocketError::UnexpectedEOF
+    | WebSocketError::IoError(_)
+    | WebSocketError::ConnectionClosed => ReadEnd::Disconnected,
     WebSocketError::FrameTooLarge => ReadEnd::ProtocolError(
       1009,
       format!("Message is too large: more than {MAX_FRAME_SIZE} > {MAX_MESSAGE_SIZE}"),
     ),
-    WebSocketError::InvalidUTF8 => ReadEnd::ProtocolError(1007, "Invalid UTF-8 in text frame".into()),
+    WebSocketError::InvalidUTF8 => {
+      ReadEnd::ProtocolError(1007, "Invalid UTF-8 in text frame".into())
+    }
     other => ReadEnd::ProtocolError(1002, other.to_string()),
   }
 }

@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests: start the real `kiln` binary on a free port,
 //! talk to it over real sockets, and read what it printed.
 
+pub mod ws;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,210 @@
+//! A deliberately small WebSocket client that works frame by frame: it sends
+//! exactly the frames a test asks for (fragments, pings, bad frames) and
+//! hands back every frame the server sends with its raw bytes, so tests can
+//! assert what went over the wire, byte for byte.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub const TEXT: u8 = 0x1;
+pub const BINARY: u8 = 0x2;
+pub const CONTINUATION: u8 = 0x0;
+pub const CLOSE: u8 = 0x8;
+pub const PING: u8 = 0x9;
+pub const PONG: u8 = 0xA;
+
+/// The key and accept value of RFC 6455's example handshake.
+const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFrame {
+  pub fin: bool,
+  pub opcode: u8,
+  pub payload: Vec<u8>,
+  /// The frame exactly as it came over the wire.
+  pub raw: Vec<u8>,
+}
+
+impl RawFrame {
+  pub fn text(&self) -> String {
+    String::from_utf8_lossy(&self.payload).into_owned()
+  }
+
+  /// The code and reason of a Close frame (`None` for an empty body).
+  pub fn close(&self) -> (Option<u16>, String) {
+    assert_eq!(self.opcode, CLOSE, "not a Close frame: {self:?}");
+    if self.payload.len() < 2 {
+      return (None, String::new());
+    }
+    let code = u16::from_be_bytes([self.payload[0], self.payload[1]]);
+    (
+      Some(code),
+      String::from_utf8_lossy(&self.payload[2..]).into_owned(),
+    )
+  }
+}
+
+pub struct WsClient {
+  stream: TcpStream,
+  buf: Vec<u8>,
+  /// The server's handshake response, status line and headers.
+  pub response_head: String,
+}
+
+impl WsClient {
+  /// Connects and completes the opening handshake; panics unless the server
+  /// answers 101 with the right `Sec-WebSocket-Accept`.
+  pub async fn connect(addr: SocketAddr, path: &str) -> WsClient {
+    let (client, status) = Self::try_connect(addr, path).await;
+    assert!(
+      status.starts_with("HTTP/1.1 101"),
+      "no upgrade:\n{}",
+      client.response_head
+    );
+    let head = client.response_head.to_ascii_lowercase();
+    assert!(
+      head.contains(&format!(
+        "sec-websocket-accept: {}",
+        ACCEPT.to_ascii_lowercase()
+      )),
+      "{head}"
+    );
+    assert!(head.contains("upgrade: websocket"), "{head}");
+    client
+  }
+
+  /// Sends an upgrade request and returns the client with the status line,
+  /// whatever it is.
+  pub async fn try_connect(addr: SocketAddr, path: &str) -> (WsClient, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).unwrap();
+    let request = format!(
+      "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let head_end = loop {
+      if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+        break i + 4;
+      }
+      let mut chunk = [0u8; 4096];
+      let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+        .await
+        .expect("handshake response within 10 s")
+        .expect("read");
+      assert!(n > 0, "connection closed during the handshake");
+      buf.extend_from_slice(&chunk[..n]);
+    };
+    let response_head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let rest = buf.split_off(head_end);
+    let status = response_head.lines().next().unwrap_or("").to_string();
+    (
+      WsClient {
+        stream,
+        buf: rest,
+        response_head,
+      },
+      status,
+    )
+  }
+
+  /// Sends one frame, masked as a client must.
+  pub async fn send_frame(&mut self, fin: bool, opcode: u8, payload: &[u8]) {
+    let mut frame = Vec::with_capacity(payload.len() + 14);
+    frame.push(if fin { 0x80 } else { 0 } | opcode);
+    let len = payload.len();
+    if len < 126 {
+      frame.push(0x80 | len as u8);
+    } else if len <= 0xFFFF {
+      frame.push(0x80 | 126);
+      frame.extend_from_slice(&(len as u16).to_be_bytes());
+    } else {
+      frame.push(0x80 | 127);
+      frame.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    self.stream.write_all(&frame).await.expect("write frame");
+  }
+
+  pub async fn send_text(&mut self, text: &str) {
+    self.send_frame(true, TEXT, text.as_bytes()).await;
+  }
+
+  pub async fn send_binary(&mut self, data: &[u8]) {
+    self.send_frame(true, BINARY, data).await;
+  }
+
+  pub async fn send_close(&mut self, code: Option<u16>, reason: &str) {
+    let mut payload = Vec::new();
+    if let Some(code) = code {
+      payload.extend_from_slice(&code.to_be_bytes());
+      payload.extend_from_slice(reason.as_bytes());
+    }
+    self.send_frame(true, CLOSE, &payload).await;
+  }
+
+  /// The next frame, or `None` when the server closed the connection;
+  /// fails after 10 s.
+  pub async fn read_frame(&mut self) -> Option<RawFrame> {
+    self
+      .read_frame_within(Duration::from_secs(10))
+      .await
+      .expect("a frame (or the end of the connection) within 10 s")
+  }
+
+  /// `Err(())` when nothing arrived within `wait`.
+  pub async fn read_frame_within(&mut self, wait: Duration) -> Result<Option<RawFrame>, ()> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+      if let Some(frame) = self.parse_frame() {
+        return Ok(Some(frame));
+      }
+      let mut chunk = vec![0u8; 64 * 1024];
+      let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
+      match read {
+        Err(_) => return Err(()),
+        Ok(Ok(0)) | Ok(Err(_)) => return Ok(None),
+        Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+      }
+    }
+  }
+
+  fn parse_frame(&mut self) -> Option<RawFrame> {
+    let b = &self.buf;
+    if b.len() < 2 {
+      return None;
+    }
+    assert_eq!(b[1] & 0x80, 0, "a server must not mask its frames");
+    let (len, at) = match b[1] & 0x7F {
+      126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+      127 if b.len() >= 10 => (
+        u64::from_be_bytes(b[2..10].try_into().unwrap()) as usize,
+        10,
+      ),
+      126 | 127 => return None,
+      n => (n as usize, 2),
+    };
+    if b.len() < at + len {
+      return None;
+    }
+    let raw: Vec<u8> = self.buf.drain(..at + len).collect();
+    let payload = raw[at..].to_vec();
+    Some(RawFrame {
+      fin: raw[0] & 0x80 != 0,
+      opcode: raw[0] & 0x0F,
+      payload,
+      raw,
+    })
+  }
+
+  /// Drops the TCP connection without a Close frame.
+  pub async fn drop_connection(mut self) {
+    let _ = self.stream.shutdown().await;
+  }
+}
