@@ -592,3 +592,21 @@ async fn bad_websocket_responses_fail_the_request() {
   assert!(second.starts_with("HTTP/1.1 500"), "{second}");
   kiln.wait_for_output("Can't return WebSocket that was already used in a response.");
 }
+
+#[tokio::test]
+async fn a_worker_that_does_not_read_stops_the_socket_being_read() {
+  let kiln = start();
+  let mut client = WsClient::connect(new_date(&kiln), "/never-accepted").await;
+  let chunk = vec![0u8; 1024 * 1024];
+  // 64 MiB: far more than kiln's 1 MiB backlog plus the kernel's buffers.
+  let sending = async {
+    for _ in 0..64 {
+      client.send_binary(&chunk).await;
+    }
+  };
+  let finished = tokio::time::timeout(Duration::from_secs(3), sending).await;
+  assert!(
+    finished.is_err(),
+    "kiln kept reading from a socket nobody consumes"
+  );
+}

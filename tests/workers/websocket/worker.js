@@ -234,6 +234,11 @@ export default {
         return localPair(url);
       case "/rules":
         return rules(env);
+      case "/never-accepted": {
+        // The client's messages have nowhere to go: kiln must stop reading.
+        const [client] = Object.values(new WebSocketPair());
+        return new Response(null, { status: 101, webSocket: client });
+      }
       case "/accepted-then-returned": {
         const [client, server] = Object.values(new WebSocketPair());
         client.accept();
