@@ -18,6 +18,7 @@ const {
   ReflectApply,
   ReflectConstruct,
   SafeSet,
+  StringPrototypeToLowerCase,
   StringPrototypeToUpperCase,
   RangeError,
   Symbol,
@@ -196,7 +197,43 @@ function webSocketOf(res) {
 }
 
 function fetch(input, init = undefined) {
-  return fetchMod.fetch(input, upperCaseMethod(init));
+  init = upperCaseMethod(init);
+  if (isWebSocketFetch(input, init)) return fetchWebSocket(input, init);
+  return fetchMod.fetch(input, init);
+}
+
+function isWebSocketFetch(input, init) {
+  const source = init !== null && typeof init === "object" && init.headers !== undefined
+    ? init.headers
+    : ObjectPrototypeIsPrototypeOf(request.RequestPrototype, input)
+    ? input.headers
+    : undefined;
+  if (source === undefined) return false;
+  const upgrade = new headers.Headers(source).get("upgrade");
+  return upgrade !== null && StringPrototypeToLowerCase(upgrade) === "websocket";
+}
+
+/** fetch() of a WebSocket: the handshake, then a 101 Response with `webSocket`. */
+async function fetchWebSocket(input, init) {
+  const req = new Request(input, init);
+  const inner = request.toInnerRequest(req);
+  const { reply, webSocket } = await websocket.fetchWebSocket(
+    inner.url(),
+    inner.headerList,
+    req.signal,
+  );
+  if (webSocket !== null) {
+    return new Response(null, { status: 101, webSocket, headers: reply.headers });
+  }
+  const nullBody = response.nullBodyStatus(reply.status);
+  const body = nullBody || reply.bodyRid === null
+    ? null
+    : streams.readableStreamForRid(reply.bodyRid);
+  return new Response(body, {
+    status: reply.status,
+    statusText: reply.statusText,
+    headers: reply.headers,
+  });
 }
 
 const navigator = ObjectDefineProperties({}, {

@@ -8,8 +8,10 @@
 (function () {
 const { core, primordials } = __bootstrap;
 const {
+  op_ws_abort,
   op_ws_accept,
   op_ws_close,
+  op_ws_connect,
   op_ws_next_events,
   op_ws_pair,
   op_ws_release,
@@ -17,6 +19,8 @@ const {
   op_ws_send_text,
 } = core.ops;
 const {
+  ArrayFrom,
+  ArrayPrototypeJoin,
   ArrayBufferIsView,
   DataViewPrototypeGetBuffer,
   DataViewPrototypeGetByteLength,
@@ -26,8 +30,12 @@ const {
   ObjectDefineProperties,
   ObjectDefineProperty,
   ObjectPrototypeIsPrototypeOf,
+  RegExpPrototypeTest,
   SafeMap,
+  SafeSet,
   String,
+  StringPrototypeEndsWith,
+  StringPrototypeToLowerCase,
   Symbol,
   SymbolIterator,
   SymbolToStringTag,
@@ -87,6 +95,7 @@ function newState(id) {
     extensions: "",
     peerGone: false,
     releasedEnd: false,
+    cancelRid: null,
   };
 }
 
@@ -97,9 +106,21 @@ class WebSocket extends event.EventTarget {
       this[_s] = newState(protocols);
       return;
     }
-    throw new TypeError(
-      "new WebSocket(url) is not supported by kiln yet: use fetch() with an 'Upgrade: websocket' header.",
-    );
+    if (arguments.length < 1) {
+      throw new TypeError(
+        "Failed to construct 'WebSocket': 1 argument required, but only 0 present.",
+      );
+    }
+    url = webidl.converters.USVString(url);
+    const list = protocolList(protocols);
+    const target = checkedUrl(url);
+    const s = newState(null);
+    s.state = "connecting";
+    s.url = url;
+    // Client sockets always follow web_socket_auto_reply_to_close.
+    s.allowHalfOpen = !autoReplyToClose;
+    this[_s] = s;
+    openConnection(this, target, list);
   }
 
   get readyState() {
@@ -207,6 +228,12 @@ class WebSocket extends event.EventTarget {
           "InvalidAccessError",
         );
       }
+    }
+    if (s.state === "connecting") {
+      // Cancels the handshake; error and close (1006) follow from its failure.
+      s.state = "released";
+      if (s.cancelRid !== null) core.tryClose(s.cancelRid);
+      return;
     }
     if (s.closedOutgoing || s.outgoingAborted || s.state === "released") return;
     if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
@@ -395,6 +422,156 @@ function reportError(ws, message) {
   maybeRelease(s);
 }
 
+// ---------------------------------------------------------------------------
+// new WebSocket(url, protocols): the constructor's checks, then the handshake.
+
+function syntaxError(message) {
+  return new DOMException(`WebSocket Constructor: ${message}`, "SyntaxError");
+}
+
+function checkedUrl(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw syntaxError("The url is invalid.");
+  }
+  if (parsed.host === "") throw syntaxError("The url is invalid.");
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
+    throw syntaxError("The url scheme must be ws or wss.");
+  }
+  if (parsed.hash !== "" || StringPrototypeEndsWith(parsed.href, "#")) {
+    throw syntaxError("The url fragment must be empty.");
+  }
+  // User info is dropped silently.
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.href;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function protocolList(protocols) {
+  if (protocols === undefined) return [];
+  const single = typeof protocols === "string";
+  const list = single ? [protocols] : ArrayFrom(protocols, (p) => webidl.converters.DOMString(p));
+  for (const protocol of list) {
+    if (!RegExpPrototypeTest(TOKEN, protocol)) {
+      throw syntaxError(
+        single
+          ? "The protocol header token is invalid."
+          : "One of the protocol header tokens is invalid.",
+      );
+    }
+  }
+  // Compared case-sensitively, as workerd does.
+  if (new SafeSet(list).size !== list.length) {
+    throw syntaxError("The protocols header cannot have repeating values.");
+  }
+  return list;
+}
+
+function headerValue(headers, name) {
+  for (let i = 0; i < headers.length; i++) {
+    if (StringPrototypeToLowerCase(headers[i][0]) === name) return headers[i][1];
+  }
+  return null;
+}
+
+async function openConnection(ws, url, protocols) {
+  const s = ws[_s];
+  const headers = protocols.length > 0
+    ? [["sec-websocket-protocol", ArrayPrototypeJoin(protocols, ", ")]]
+    : [];
+  s.cancelRid = core.createCancelHandle();
+  let reply;
+  try {
+    reply = await op_ws_connect(url, headers, s.cancelRid);
+  } catch (error) {
+    failConnection(ws, s.state === "released"
+      ? new TypeError("Called close before connection was established.")
+      : error);
+    return;
+  } finally {
+    core.tryClose(s.cancelRid);
+    s.cancelRid = null;
+  }
+  if (reply.end === null) {
+    if (reply.bodyRid !== null) core.tryClose(reply.bodyRid);
+    failConnection(
+      ws,
+      new TypeError(
+        `Failed to establish the WebSocket connection: expected server to reply with HTTP status code 101 (switching protocols), but received ${reply.status} instead.`,
+      ),
+    );
+    return;
+  }
+  if (s.state === "released") {
+    // close() came while the answer was on its way.
+    op_ws_abort(reply.end);
+    op_ws_release(reply.end);
+    failConnection(ws, new TypeError("Called close before connection was established."));
+    return;
+  }
+  s.id = reply.end;
+  s.state = "accepted";
+  s.protocol = headerValue(reply.headers, "sec-websocket-protocol");
+  s.extensions = headerValue(reply.headers, "sec-websocket-extensions");
+  sockets.set(s.id, ws);
+  fire(ws, new event.Event("open"));
+  op_ws_accept(s.id);
+  if (!pumping) {
+    pumping = true;
+    pump();
+  }
+}
+
+/** The handshake failed: `error`, then `close` with 1006. */
+function failConnection(ws, error) {
+  const s = ws[_s];
+  s.state = "released";
+  s.error = error;
+  fire(ws, new event.ErrorEvent("error", { message: `Uncaught ${error}`, error }));
+  fire(
+    ws,
+    new event.CloseEvent("close", {
+      code: 1006,
+      reason: "Failed to establish websocket connection",
+      wasClean: false,
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// fetch() with "Upgrade: websocket".
+
+/**
+ * Performs the handshake of a fetch() WebSocket request. Resolves to the
+ * pieces of the Response: a 101 with a not-yet-accepted WebSocket, or any
+ * other status with its body.
+ */
+async function fetchWebSocket(url, headerList, signal) {
+  if (signal.aborted) throw signal.reason;
+  const cancelRid = core.createCancelHandle();
+  const onAbort = () => core.tryClose(cancelRid);
+  signal.addEventListener("abort", onAbort);
+  let reply;
+  try {
+    reply = await op_ws_connect(url, headerList, cancelRid);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    core.tryClose(cancelRid);
+  }
+  if (reply.end === null) return { reply, webSocket: null };
+  const ws = new WebSocket(_internal, reply.end);
+  // Aborting later tears the connection down.
+  signal.addEventListener("abort", () => op_ws_abort(reply.end), { once: true });
+  return { reply, webSocket: ws };
+}
+
 /**
  * Takes a socket for a 101 Response: checks it can be coupled and marks it
  * released. Returns its end id.
@@ -420,5 +597,12 @@ function isWebSocket(value) {
   return ObjectPrototypeIsPrototypeOf(WebSocket.prototype, value);
 }
 
-return { configure, coupleForResponse, isWebSocket, WebSocket, WebSocketPair };
+return {
+  configure,
+  coupleForResponse,
+  fetchWebSocket,
+  isWebSocket,
+  WebSocket,
+  WebSocketPair,
+};
 })();

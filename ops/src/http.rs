@@ -222,7 +222,10 @@ pub fn op_kiln_respond_websocket(
   let _ = reply.send(response);
   deno_core::unsync::spawn(async move {
     match on_upgrade.await {
-      Ok(upgraded) => crate::websocket::run_network_end(hub, ws, upgraded).await,
+      Ok(upgraded) => {
+        let io = hyper_util::rt::TokioIo::new(upgraded);
+        crate::websocket::run_network_end(hub, ws, io, fastwebsockets::Role::Server).await
+      }
       Err(_) => crate::websocket::upgrade_failed(&hub, ws),
     }
   });
@@ -309,6 +312,9 @@ pub enum ResponseBody {
   /// Chunks pumped from a JavaScript stream by a task on the isolate's thread;
   /// the bounded channel is what applies backpressure to the stream.
   Channel(mpsc::Receiver<Result<Bytes, ResponseError>>),
+  /// A response from another server (an outbound WebSocket handshake that
+  /// was not accepted).
+  Incoming(hyper::body::Incoming),
 }
 
 const STREAM_READ_SIZE: usize = 64 * 1024;
@@ -356,6 +362,9 @@ impl Body for ResponseBody {
       ResponseBody::Channel(rx) => rx
         .poll_recv(cx)
         .map(|chunk| chunk.map(|r| r.map(Frame::data))),
+      ResponseBody::Incoming(body) => Pin::new(body)
+        .poll_frame(cx)
+        .map(|f| f.map(|r| r.map_err(|e| ResponseError(e.to_string())))),
     }
   }
 
@@ -364,6 +373,7 @@ impl Body for ResponseBody {
       ResponseBody::Empty => true,
       ResponseBody::Full(bytes) => bytes.is_none(),
       ResponseBody::Channel(_) => false,
+      ResponseBody::Incoming(body) => body.is_end_stream(),
     }
   }
 
@@ -373,6 +383,7 @@ impl Body for ResponseBody {
       ResponseBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
       ResponseBody::Full(None) => SizeHint::with_exact(0),
       ResponseBody::Channel(_) => SizeHint::default(),
+      ResponseBody::Incoming(body) => body.size_hint(),
     }
   }
 }

@@ -3,8 +3,10 @@
 
 pub mod http;
 pub mod service;
+pub mod tls;
 pub mod websocket;
 pub mod worker;
+pub mod ws_client;
 
 pub use http::{IncomingRequest, RequestBody, RequestQueue, ResponseBody};
 pub use service::{Registry, ServiceBindings};
@@ -24,6 +26,8 @@ deno_core::extension!(
     websocket::op_ws_close,
     websocket::op_ws_release,
     websocket::op_ws_next_events,
+    ws_client::op_ws_connect,
+    ws_client::op_ws_abort,
     service::op_kiln_service_fetch,
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,

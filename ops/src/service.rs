@@ -110,14 +110,7 @@ pub async fn op_kiln_service_fetch(
       )
     })
     .collect();
-  let body_rid = if body.is_end_stream() {
-    None
-  } else {
-    Some(state.borrow_mut().resource_table.add(ResponseBodyResource {
-      body: AsyncRefCell::new(body),
-      cancel: CancelHandle::new(),
-    }))
-  };
+  let body_rid = body_resource(&mut state.borrow_mut(), body);
   Ok(ServiceResponse {
     status: parts.status.as_u16(),
     headers,
@@ -125,7 +118,19 @@ pub async fn op_kiln_service_fetch(
   })
 }
 
-/// A response body from another worker, read by JavaScript as a stream.
+/// A resource JavaScript reads a response body from (`None` for no body).
+pub fn body_resource(state: &mut OpState, body: ResponseBody) -> Option<u32> {
+  if body.is_end_stream() {
+    return None;
+  }
+  Some(state.resource_table.add(ResponseBodyResource {
+    body: AsyncRefCell::new(body),
+    cancel: CancelHandle::new(),
+  }))
+}
+
+/// A response body from another worker or server, read by JavaScript as a
+/// stream.
 struct ResponseBodyResource {
   body: AsyncRefCell<ResponseBody>,
   cancel: CancelHandle,

@@ -20,7 +20,6 @@ use bytes::{Bytes, BytesMut};
 use deno_core::{op2, OpState, ToJsBuffer};
 use deno_error::JsErrorBox;
 use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket, WebSocketError};
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::sync::Notify;
 
@@ -260,7 +259,8 @@ pub async fn op_ws_next_events(state: Rc<RefCell<OpState>>) -> Vec<WsEvent> {
       .map(|(id, msg)| {
         let (kind, text, data, code) = match msg {
           Msg::Text(b) => (0, Some(String::from_utf8_lossy(&b).into_owned()), None, -1),
-          Msg::Binary(b) => (1, None, Some(ToJsBuffer::from(b.to_vec())), -1),
+          // Vec::from reuses the allocation when this is its only owner.
+          Msg::Binary(b) => (1, None, Some(ToJsBuffer::from(Vec::from(b))), -1),
           Msg::Close(code, reason) => (2, Some(reason), None, code.map_or(-1, i32::from)),
           Msg::Disconnected => (3, None, None, -1),
           Msg::Error(message) => (4, Some(message), None, -1),
@@ -284,13 +284,16 @@ pub async fn op_ws_next_events(state: Rc<RefCell<OpState>>) -> Vec<WsEvent> {
 /// Makes end `id` the client's side of an upgraded HTTP connection: what its
 /// peer sends is written to the client, what the client sends goes to the
 /// peer. Runs until both directions are closed or the connection ends.
-pub async fn run_network_end(hub: SharedHub, id: EndId, upgraded: hyper::upgrade::Upgraded) {
+pub async fn run_network_end<S>(hub: SharedHub, id: EndId, io: S, role: Role)
+where
+  S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
+{
   let (peer, writer_notify) = {
     let h = hub.borrow();
     let Some(end) = h.ends.get(&id) else { return };
     (end.peer, end.writer.clone())
   };
-  let mut ws = WebSocket::after_handshake(TokioIo::new(upgraded), Role::Server);
+  let mut ws = WebSocket::after_handshake(io, role);
   // kiln answers Close frames itself: whether and when is the worker's
   // decision (allowHalfOpen). Pings are answered without JavaScript.
   ws.set_auto_close(false);
@@ -391,8 +394,30 @@ pub async fn run_network_end(hub: SharedHub, id: EndId, upgraded: hyper::upgrade
     }
   };
 
-  tokio::join!(reader, writer);
+  // When the writer gives up (a write failed, or the other side of a
+  // pass-through vanished), the connection is dropped without waiting for
+  // the client: the reader is abandoned with it.
+  let mut reader = std::pin::pin!(reader);
+  let mut writer = std::pin::pin!(writer);
+  tokio::select! {
+    _ = &mut reader => writer.await,
+    _ = &mut writer => {
+      if !closed_in.get() {
+        hub.borrow_mut().deliver(peer, Msg::Disconnected);
+      }
+    }
+  }
   hub.borrow_mut().ends.remove(&id);
+}
+
+/// A new pair of ends, outside JavaScript (for outbound connections).
+pub fn new_pair(hub: &SharedHub) -> (EndId, EndId) {
+  hub.borrow_mut().pair()
+}
+
+/// Drops the connection behind JavaScript end `id`'s peer.
+pub fn abort(hub: &SharedHub, id: EndId) {
+  hub.borrow_mut().send(id, Msg::Disconnected);
 }
 
 enum ReadEnd {

@@ -146,6 +146,7 @@ fn create_isolate(
     ),
     deno_fetch::deno_fetch::init(deno_fetch::Options {
       user_agent: "kiln".to_string(),
+      root_cert_store_provider: Some(Arc::new(kiln_ops::tls::RootStoreProvider)),
       ..Default::default()
     }),
     kiln_ops::kiln::init(
