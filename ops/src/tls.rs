@@ -22,7 +22,9 @@ pub fn root_store() -> &'static RootCertStore {
       store = deno_tls::create_default_root_cert_store();
     }
     for var in ["KILN_EXTRA_CA_CERTS", "NODE_EXTRA_CA_CERTS"] {
-      let Some(path) = std::env::var_os(var) else { continue };
+      let Some(path) = std::env::var_os(var) else {
+        continue;
+      };
       match std::fs::read(&path) {
         Ok(pem) => {
           let mut reader = std::io::BufReader::new(&pem[..]);

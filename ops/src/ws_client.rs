@@ -57,7 +57,8 @@ pub async fn op_ws_connect(
   #[serde] headers: Vec<(ByteString, ByteString)>,
   #[smi] cancel_rid: i32,
 ) -> Result<Connected, JsErrorBox> {
-  let url = url::Url::parse(&url).map_err(|_| JsErrorBox::type_error(format!("Invalid URL: {url}")))?;
+  let url =
+    url::Url::parse(&url).map_err(|_| JsErrorBox::type_error(format!("Invalid URL: {url}")))?;
   let (tls, default_port) = match url.scheme() {
     "ws" | "http" => (false, 80),
     "wss" | "https" => (true, 443),
@@ -83,17 +84,24 @@ pub async fn op_ws_connect(
   };
   let attempt = handshake(&url, tls, &host, port, headers);
   let (response, upgraded) = match cancel {
-    Some(cancel) => attempt
-      .or_cancel(cancel)
-      .await
-      .map_err(|_| JsErrorBox::new("DOMExceptionAbortError", "The connection attempt was aborted."))?,
+    Some(cancel) => attempt.or_cancel(cancel).await.map_err(|_| {
+      JsErrorBox::new(
+        "DOMExceptionAbortError",
+        "The connection attempt was aborted.",
+      )
+    })?,
     None => attempt.await,
   }?;
   let (parts, body) = response.into_parts();
   let headers = parts
     .headers
     .iter()
-    .map(|(n, v)| (ByteString::from(n.as_str()), ByteString::from(v.as_bytes().to_vec())))
+    .map(|(n, v)| {
+      (
+        ByteString::from(n.as_str()),
+        ByteString::from(v.as_bytes().to_vec()),
+      )
+    })
     .collect();
   let status_text = parts.status.canonical_reason().unwrap_or("").to_string();
   let hub = state.borrow().borrow::<SharedHub>().clone();
@@ -110,7 +118,8 @@ pub async fn op_ws_connect(
       (Some(js_end), None)
     }
     None => {
-      let rid = crate::service::body_resource(&mut state.borrow_mut(), ResponseBody::Incoming(body));
+      let rid =
+        crate::service::body_resource(&mut state.borrow_mut(), ResponseBody::Incoming(body));
       (None, rid)
     }
   };
@@ -130,16 +139,22 @@ async fn handshake(
   port: u16,
   headers: Vec<(ByteString, ByteString)>,
 ) -> Result<(hyper::Response<Incoming>, Option<hyper::upgrade::Upgraded>), JsErrorBox> {
-  let fail = |what: String| JsErrorBox::type_error(format!("Failed to connect to {host}:{port}: {what}"));
+  let fail =
+    |what: String| JsErrorBox::type_error(format!("Failed to connect to {host}:{port}: {what}"));
   let tcp = TcpStream::connect((host, port))
     .await
     .map_err(|e| fail(e.to_string()))?;
   let _ = tcp.set_nodelay(true);
   let io: Box<dyn Io> = if tls {
-    let name = rustls::pki_types::ServerName::try_from(host.to_string())
-      .map_err(|e| fail(e.to_string()))?;
+    let name =
+      rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| fail(e.to_string()))?;
     let connector = tokio_rustls::TlsConnector::from(crate::tls::http1_client_config());
-    Box::new(connector.connect(name, tcp).await.map_err(|e| fail(e.to_string()))?)
+    Box::new(
+      connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| fail(e.to_string()))?,
+    )
   } else {
     Box::new(tcp)
   };
@@ -192,7 +207,9 @@ async fn handshake(
     .get("sec-websocket-accept")
     .is_some_and(|v| v.as_bytes() == expected.as_bytes());
   if !accepted {
-    return Err(fail("the server's Sec-WebSocket-Accept does not match".into()));
+    return Err(fail(
+      "the server's Sec-WebSocket-Accept does not match".into(),
+    ));
   }
   let upgraded = hyper::upgrade::on(&mut response)
     .await

@@ -7,7 +7,7 @@ use kiln_tests::{run_to_exit, send, workers_dir, Kiln};
 fn multi() -> Kiln {
   Kiln::start_workers(
     &workers_dir(),
-    &["dev", "-c", "multi/old.toml", "-c", "multi/new.toml"],
+    &["-c", "multi/old.toml", "-c", "multi/new.toml"],
     2,
   )
 }

@@ -13,13 +13,7 @@ use serde_json::{json, Value};
 fn start() -> Kiln {
   Kiln::start_workers(
     &workers_dir(),
-    &[
-      "dev",
-      "-c",
-      "websocket/new.toml",
-      "-c",
-      "websocket/old.toml",
-    ],
+    &["-c", "websocket/new.toml", "-c", "websocket/old.toml"],
     2,
   )
 }

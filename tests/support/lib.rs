@@ -1,6 +1,7 @@
 //! Helpers for end-to-end tests: start the real `kiln` binary on a free port,
 //! talk to it over real sockets, and read what it printed.
 
+pub mod backend;
 pub mod ws;
 
 use std::io::{BufRead, BufReader, Read};
@@ -34,6 +35,11 @@ pub fn kiln_bin() -> PathBuf {
   bin
 }
 
+/// The repository's examples.
+pub fn examples_dir() -> PathBuf {
+  Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
 /// The folder of test workers.
 pub fn workers_dir() -> PathBuf {
   Path::new(env!("CARGO_MANIFEST_DIR")).join("workers")
@@ -61,12 +67,18 @@ impl Kiln {
 
   /// Runs `kiln dev ARGS --port 0` and waits until `count` workers are ready.
   pub fn start_workers(cwd: &Path, args: &[&str], count: usize) -> Kiln {
+    Self::start_with_env(cwd, args, count, &[])
+  }
+
+  /// The same, with extra environment variables for kiln.
+  pub fn start_with_env(cwd: &Path, args: &[&str], count: usize, env: &[(&str, &str)]) -> Kiln {
     let mut child = Command::new(kiln_bin())
       .arg("dev")
       .args(args)
       .args(["--port", "0"])
       .current_dir(cwd)
       .env("RUST_BACKTRACE", "0")
+      .envs(env.iter().copied())
       .stdin(Stdio::null())
       .stdout(Stdio::piped())
       .stderr(Stdio::piped())
