@@ -58,7 +58,7 @@ const websocket = load("ext:kiln/websocket.js");
 const workerFacts = op_kiln_worker_info();
 const { stdoutIsTerminal, stderrIsTerminal } = workerFacts;
 const flags = new SafeSet(workerFacts.flags);
-websocket.configure(flags);
+
 consoleMod.setNoColorFns(() => !stdoutIsTerminal, () => !stderrIsTerminal);
 const console = new consoleMod.Console((msg, level) =>
   op_kiln_print(msg, level)
@@ -70,6 +70,7 @@ function reportException(error) {
   console.error("Uncaught", error);
 }
 core.setReportExceptionCallback(reportException);
+websocket.configure(flags, reportException);
 
 function wrapCallback(callback, method) {
   if (typeof callback !== "function") {

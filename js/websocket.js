@@ -12,13 +12,19 @@ const {
   op_ws_accept,
   op_ws_close,
   op_ws_connect,
-  op_ws_next_events,
+  op_ws_take_events,
+  op_ws_wait_events,
   op_ws_pair,
   op_ws_release,
   op_ws_send_binary,
   op_ws_send_text,
 } = core.ops;
 const {
+  ArrayPrototypeIncludes,
+  ArrayPrototypeSlice,
+  FunctionPrototypeCall,
+  ObjectFreeze,
+  ObjectSetPrototypeOf,
   ArrayFrom,
   ArrayPrototypeJoin,
   ArrayBufferIsView,
@@ -60,7 +66,13 @@ let closeReasonByteLimit = true;
 let standardBinaryType = true;
 let pedanticWpt = false;
 
-function configure(flags) {
+// Where exceptions thrown by listeners go (the global scope's reporter).
+let reportListenerException = (error) => {
+  throw error;
+};
+
+function configure(flags, reportException) {
+  reportListenerException = reportException;
   autoReplyToClose = flags.has("web_socket_auto_reply_to_close");
   closeReasonByteLimit = flags.has("websocket_close_reason_byte_limit");
   standardBinaryType = flags.has("websocket_standard_binary_type");
@@ -335,16 +347,152 @@ function fire(ws, ev) {
 }
 
 // ---------------------------------------------------------------------------
+// The message fast path. A MessageEvent built by deno's constructors and sent
+// through the general dispatch algorithm costs more than the rest of an echo
+// together (measured: 58k messages/s against 193k with neither). A socket has
+// no event path (no parents, no capture/bubble), so kiln builds a light event
+// that is still `instanceof MessageEvent` (its prototype inherits from
+// MessageEvent.prototype and answers every attribute from its own fields),
+// and calls the listeners deno's EventTarget registered, with the same
+// rules: a snapshot of the list, listeners removed meanwhile skipped, `once`,
+// handleEvent objects, stopImmediatePropagation, exceptions reported.
+
+const _target = Symbol("target");
+const _data = Symbol("data");
+const _flags = Symbol("flags");
+const DISPATCHING = 1;
+const STOP_PROPAGATION = 2;
+const STOP_IMMEDIATE = 4;
+const NO_PORTS = ObjectFreeze([]);
+
+class FastMessageEvent {
+  constructor(target, data) {
+    this[_target] = target;
+    this[_data] = data;
+    this[_flags] = 0;
+  }
+}
+ObjectSetPrototypeOf(FastMessageEvent.prototype, event.MessageEvent.prototype);
+ObjectDefineProperties(FastMessageEvent.prototype, {
+  constructor: { value: event.MessageEvent, configurable: true, writable: true },
+  type: { get: () => "message", configurable: true },
+  data: {
+    get() {
+      return this[_data];
+    },
+    configurable: true,
+  },
+  origin: { get: () => null, configurable: true },
+  lastEventId: { get: () => "", configurable: true },
+  source: { get: () => null, configurable: true },
+  ports: { get: () => NO_PORTS, configurable: true },
+  target: {
+    get() {
+      return this[_target];
+    },
+    configurable: true,
+  },
+  srcElement: {
+    get() {
+      return this[_target];
+    },
+    configurable: true,
+  },
+  currentTarget: {
+    get() {
+      return this[_flags] & DISPATCHING ? this[_target] : null;
+    },
+    configurable: true,
+  },
+  eventPhase: {
+    get() {
+      return this[_flags] & DISPATCHING ? 2 : 0;
+    },
+    configurable: true,
+  },
+  composedPath: {
+    value: function composedPath() {
+      return this[_flags] & DISPATCHING ? [this[_target]] : [];
+    },
+    configurable: true,
+    writable: true,
+  },
+  bubbles: { get: () => false, configurable: true },
+  cancelable: { get: () => false, configurable: true },
+  composed: { get: () => false, configurable: true },
+  defaultPrevented: { get: () => false, configurable: true },
+  returnValue: { get: () => true, set() {}, configurable: true },
+  isTrusted: { get: () => true, configurable: true },
+  timeStamp: { get: () => 0, configurable: true },
+  cancelBubble: {
+    get() {
+      return (this[_flags] & STOP_PROPAGATION) !== 0;
+    },
+    set(value) {
+      if (value) this[_flags] |= STOP_PROPAGATION;
+    },
+    configurable: true,
+  },
+  stopPropagation: {
+    value: function stopPropagation() {
+      this[_flags] |= STOP_PROPAGATION;
+    },
+    configurable: true,
+    writable: true,
+  },
+  stopImmediatePropagation: {
+    value: function stopImmediatePropagation() {
+      this[_flags] |= STOP_PROPAGATION | STOP_IMMEDIATE;
+    },
+    configurable: true,
+    writable: true,
+  },
+  // Not cancelable: preventDefault() has no effect, as for any such event.
+  preventDefault: { value: function preventDefault() {}, configurable: true, writable: true },
+  initEvent: { value: function initEvent() {}, configurable: true, writable: true },
+});
+
+function dispatchMessage(ws, data) {
+  const listeners = ws[event.eventTargetData]?.listeners?.message;
+  if (listeners === undefined || listeners.length === 0) return;
+  const ev = new FastMessageEvent(ws, data);
+  ev[_flags] = DISPATCHING;
+  const snapshot = listeners.length === 1 ? listeners : ArrayPrototypeSlice(listeners);
+  const count = snapshot.length;
+  for (let i = 0; i < count; i++) {
+    if (ev[_flags] & STOP_IMMEDIATE) break;
+    const listener = snapshot[i];
+    if (snapshot !== listeners && !ArrayPrototypeIncludes(listeners, listener)) continue;
+    const options = listener.options;
+    if (typeof options === "object" && options.once) {
+      ws.removeEventListener("message", listener.callback, options);
+    }
+    const callback = listener.callback;
+    try {
+      if (typeof callback === "function") {
+        FunctionPrototypeCall(callback, ws, ev);
+      } else if (callback !== null && typeof callback.handleEvent === "function") {
+        callback.handleEvent(ev);
+      }
+    } catch (error) {
+      reportListenerException(error);
+    }
+  }
+  ev[_flags] &= ~DISPATCHING;
+}
+
+// ---------------------------------------------------------------------------
 // Delivery: one op call returns every pending event of every socket.
 
 async function pump() {
   try {
     while (sockets.size > 0) {
-      const events = await op_ws_next_events();
-      for (let i = 0; i < events.length; i++) {
-        const ev = events[i];
-        const ws = sockets.get(ev.id);
-        if (ws !== undefined) deliver(ws, ev);
+      await op_ws_wait_events();
+      // [id, kind, payload, code, id, kind, ...] (ops/src/websocket.rs)
+      const events = op_ws_take_events();
+      for (let i = 0; i < events.length; i += 4) {
+        const ws = sockets.get(events[i]);
+        if (ws !== undefined) deliver(ws, events[i + 1], events[i + 2], events[i + 3]);
       }
     }
   } finally {
@@ -352,20 +500,18 @@ async function pump() {
   }
 }
 
-function deliver(ws, ev) {
+function deliver(ws, kind, payload, code) {
   const s = ws[_s];
-  switch (ev.kind) {
+  switch (kind) {
     case 0: // text
-      fire(ws, new event.MessageEvent("message", { data: ev.text }));
+      dispatchMessage(ws, payload);
       break;
-    case 1: { // binary: binaryType is read now, per message
-      const bytes = ev.data;
-      const data = s.binaryType === "arraybuffer"
-        ? TypedArrayPrototypeGetBuffer(bytes)
-        : new Blob([bytes]);
-      fire(ws, new event.MessageEvent("message", { data }));
+    case 1: // binary: binaryType is read now, per message
+      dispatchMessage(
+        ws,
+        s.binaryType === "arraybuffer" ? payload : new Blob([payload]),
+      );
       break;
-    }
     case 2: { // a Close frame
       s.closedIncoming = true;
       if (
@@ -373,14 +519,14 @@ function deliver(ws, ev) {
         s.state !== "released"
       ) {
         // The automatic reply echoes the received code and reason.
-        op_ws_close(s.id, ev.code, ev.text);
+        op_ws_close(s.id, code, payload);
         s.closedOutgoing = true;
       }
       fire(
         ws,
         new event.CloseEvent("close", {
-          code: ev.code < 0 ? 1005 : ev.code,
-          reason: ev.text,
+          code: code < 0 ? 1005 : code,
+          reason: payload,
           wasClean: true,
         }),
       );
@@ -402,7 +548,7 @@ function deliver(ws, ev) {
       maybeRelease(s);
       break;
     case 4: // a protocol error on the peer's connection
-      reportError(ws, ev.text);
+      reportError(ws, payload);
       break;
   }
 }

@@ -17,10 +17,9 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use bytes::{Bytes, BytesMut};
-use deno_core::{op2, OpState, ToJsBuffer};
+use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket, WebSocketError};
-use serde::Serialize;
 use tokio::sync::Notify;
 
 /// The largest incoming message (workerd's `WEBSOCKET_MAX_MESSAGE_SIZE`).
@@ -218,64 +217,77 @@ pub fn op_ws_release(state: &mut OpState, #[smi] id: EndId) {
   }
 }
 
-#[derive(Serialize)]
-pub struct WsEvent {
-  id: EndId,
-  /// 0 text, 1 binary, 2 close, 3 disconnected, 4 error.
-  kind: u8,
-  text: Option<String>,
-  data: Option<ToJsBuffer>,
-  /// The Close code, or -1 for a Close without one.
-  code: i32,
-}
-
-/// Waits for at least one event, then returns every pending event of every
-/// accepted end of this isolate.
+/// Waits until at least one event is pending for an accepted end of this
+/// isolate (`op_ws_take_events` then takes them all).
 #[op2]
-#[serde]
-pub async fn op_ws_next_events(state: Rc<RefCell<OpState>>) -> Vec<WsEvent> {
+pub async fn op_ws_wait_events(state: Rc<RefCell<OpState>>) {
   let hub = hub(&state.borrow());
   loop {
-    let ready = hub.borrow().events_ready.clone();
-    let events = {
-      let mut hub = hub.borrow_mut();
-      let events = std::mem::take(&mut hub.events);
-      for (id, msg) in &events {
-        if let Some(end) = hub.ends.get_mut(id) {
-          end.js_bytes = end.js_bytes.saturating_sub(msg.weight());
-        }
+    let ready = {
+      let h = hub.borrow();
+      if !h.events.is_empty() {
+        return;
       }
-      if !events.is_empty() {
-        hub.drained.notify_waiters();
-      }
-      events
+      h.events_ready.clone()
     };
-    if events.is_empty() {
-      ready.notified().await;
-      continue;
-    }
-    return events
-      .into_iter()
-      .map(|(id, msg)| {
-        let (kind, text, data, code) = match msg {
-          Msg::Text(b) => (0, Some(String::from_utf8_lossy(&b).into_owned()), None, -1),
-          // Vec::from reuses the allocation when this is its only owner.
-          Msg::Binary(b) => (1, None, Some(ToJsBuffer::from(Vec::from(b))), -1),
-          Msg::Close(code, reason) => (2, Some(reason), None, code.map_or(-1, i32::from)),
-          Msg::Disconnected => (3, None, None, -1),
-          Msg::Error(message) => (4, Some(message), None, -1),
-          Msg::Pong(_) => (5, None, None, -1),
-        };
-        WsEvent {
-          id,
-          kind,
-          text,
-          data,
-          code,
-        }
-      })
-      .collect();
+    ready.notified().await;
   }
+}
+
+/// Every pending event, as one flat array: `[id, kind, payload, code, ...]`
+/// with kind 0 text (payload a string), 1 binary (an ArrayBuffer that takes
+/// over the received bytes), 2 close (payload the reason, code -1 for none),
+/// 3 disconnected, 4 error (payload the message). Built directly as V8 values:
+/// no intermediate objects per event.
+#[op2]
+pub fn op_ws_take_events<'s>(scope: &mut v8::PinScope<'s, '_>) -> v8::Local<'s, v8::Array> {
+  let state = deno_core::JsRuntime::op_state_from(scope);
+  let hub = hub(&state.borrow());
+  let events = {
+    let mut h = hub.borrow_mut();
+    let events = std::mem::take(&mut h.events);
+    for (id, msg) in &events {
+      if let Some(end) = h.ends.get_mut(id) {
+        end.js_bytes = end.js_bytes.saturating_sub(msg.weight());
+      }
+    }
+    if !events.is_empty() {
+      h.drained.notify_waiters();
+    }
+    events
+  };
+  let mut values: Vec<v8::Local<'s, v8::Value>> = Vec::with_capacity(events.len() * 4);
+  let undefined: v8::Local<v8::Value> = v8::undefined(scope).into();
+  let string = |scope: &mut v8::PinScope<'s, '_>, bytes: &[u8]| -> v8::Local<'s, v8::Value> {
+    v8::String::new_from_utf8(scope, bytes, v8::NewStringType::Normal)
+      .map(Into::into)
+      .unwrap_or_else(|| v8::undefined(scope).into())
+  };
+  for (id, msg) in events {
+    let (kind, payload, code) = match msg {
+      Msg::Text(b) => (0, string(scope, &b), -1),
+      Msg::Binary(b) => {
+        // Vec::from reuses the allocation when this is its only owner.
+        let store = v8::ArrayBuffer::new_backing_store_from_vec(Vec::from(b)).make_shared();
+        let buffer: v8::Local<v8::Value> =
+          v8::ArrayBuffer::with_backing_store(scope, &store).into();
+        (1, buffer, -1)
+      }
+      Msg::Close(code, reason) => (
+        2,
+        string(scope, reason.as_bytes()),
+        code.map_or(-1, i32::from),
+      ),
+      Msg::Disconnected => (3, undefined, -1),
+      Msg::Error(message) => (4, string(scope, message.as_bytes()), -1),
+      Msg::Pong(_) => continue,
+    };
+    values.push(v8::Integer::new_from_unsigned(scope, id).into());
+    values.push(v8::Integer::new(scope, kind).into());
+    values.push(payload);
+    values.push(v8::Integer::new(scope, code).into());
+  }
+  v8::Array::new_with_elements(scope, &values)
 }
 
 // ---------------------------------------------------------------------------

@@ -604,3 +604,36 @@ async fn a_worker_that_does_not_read_stops_the_socket_being_read() {
     "kiln kept reading from a socket nobody consumes"
   );
 }
+
+#[tokio::test]
+async fn message_listeners_follow_the_event_target_rules() {
+  let kiln = start();
+  let r = send(
+    new_date(&kiln),
+    "GET",
+    "/listener-rules",
+    &[],
+    Default::default(),
+  )
+  .await
+  .json();
+  // Messages are delivered after the sends; the abort() before that removed
+  // the signal listener, the first message removed "removed", the second's
+  // exception did not stop the others, the third stopped at its listener.
+  assert_eq!(
+    r["log"],
+    json!([
+      ["first", "1", true, true, true, true, 2, "message", null, "", 0, true],
+      ["once", "1"],
+      ["handleEvent", "1"],
+      ["onmessage", "1"],
+      ["first", "2", true, true, true, true, 2, "message", null, "", 0, true],
+      ["handleEvent", "2"],
+      ["onmessage", "2"],
+      ["first", "3", true, true, true, true, 2, "message", null, "", 0, true],
+      ["handleEvent", "3"],
+    ])
+  );
+  assert_eq!(r["after"], json!([null, 0]));
+  kiln.wait_for_output("listener failure");
+}

@@ -163,6 +163,39 @@ async function localPair(url) {
   });
 }
 
+/** How message listeners are called (the message fast path keeps the rules). */
+async function listenerRules() {
+  const [a, b] = new WebSocketPair();
+  const log = [];
+  let seen = null;
+  a.addEventListener("message", (e) => {
+    seen ??= e;
+    log.push(["first", e.data, e instanceof MessageEvent, e instanceof Event, e.target === a,
+      e.currentTarget === a, e.eventPhase, e.type, e.origin, e.lastEventId, e.ports.length, e.isTrusted]);
+  });
+  a.addEventListener("message", (e) => log.push(["once", e.data]), { once: true });
+  a.addEventListener("message", { handleEvent: (e) => log.push(["handleEvent", e.data]) });
+  const removed = (e) => log.push(["removed", e.data]);
+  a.addEventListener("message", (e) => {
+    if (e.data === "1") a.removeEventListener("message", removed);
+    if (e.data === "2") throw new Error("listener failure");
+    if (e.data === "3") e.stopImmediatePropagation();
+  });
+  a.addEventListener("message", removed);
+  a.onmessage = (e) => log.push(["onmessage", e.data]);
+  const controller = new AbortController();
+  a.addEventListener("message", (e) => log.push(["signal", e.data]), { signal: controller.signal });
+  const done = new Promise((resolve) => setTimeout(resolve, 50));
+  a.accept();
+  b.accept();
+  b.send("1");
+  b.send("2");
+  b.send("3");
+  controller.abort();
+  await done;
+  return Response.json({ log, after: [seen.currentTarget, seen.eventPhase] });
+}
+
 /** JavaScript-visible rules that need no client. */
 function rules(env) {
   const r = {};
@@ -234,6 +267,8 @@ export default {
         return localPair(url);
       case "/rules":
         return rules(env);
+      case "/listener-rules":
+        return listenerRules();
       case "/never-accepted": {
         // The client's messages have nowhere to go: kiln must stop reading.
         const [client] = Object.values(new WebSocketPair());
