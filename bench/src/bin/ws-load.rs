@@ -36,6 +36,17 @@ struct Args {
   /// Print one machine-readable line: msgs_per_s p50_ms p99_ms.
   #[arg(long)]
   raw: bool,
+  /// Keep retrying the first connection until the server answers (for
+  /// start-up measurements), within --timeout.
+  #[arg(long)]
+  retry: bool,
+  /// Instead of echoing: open this many connections, hold them for --hold
+  /// seconds, and print how many were open.
+  #[arg(long)]
+  idle: Option<usize>,
+  /// Seconds to hold idle connections.
+  #[arg(long, default_value_t = 3)]
+  hold: u64,
 }
 
 fn main() {
@@ -45,6 +56,11 @@ fn main() {
     .enable_all()
     .build()
     .unwrap();
+  if let Some(count) = args.idle {
+    let open = rt.block_on(hold_idle(&args, count));
+    println!("{open}");
+    return;
+  }
   let result = rt.block_on(run(args.clone()));
   match result {
     Ok((elapsed, mut latencies)) => {
@@ -70,9 +86,40 @@ fn main() {
   }
 }
 
+/// Opens `count` connections and holds them; returns how many opened.
+async fn hold_idle(args: &Args, count: usize) -> usize {
+  let mut sockets = Vec::with_capacity(count);
+  for _ in 0..count {
+    match connect(&args.addr, &args.path).await {
+      Ok(ws) => sockets.push(ws),
+      Err(e) => {
+        eprintln!("ws-load: connection {}: {e}", sockets.len());
+        break;
+      }
+    }
+  }
+  // Signal the driver that every connection is open, then hold them.
+  eprintln!("open {}", sockets.len());
+  tokio::time::sleep(Duration::from_secs(args.hold)).await;
+  sockets.len()
+}
+
 async fn run(args: Args) -> Result<(Duration, Vec<u32>), String> {
   let mut sockets = Vec::new();
-  for _ in 0..args.connections {
+  if args.retry {
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    loop {
+      match connect(&args.addr, &args.path).await {
+        Ok(ws) => {
+          sockets.push(ws);
+          break;
+        }
+        Err(e) if Instant::now() > deadline => return Err(e),
+        Err(_) => tokio::time::sleep(Duration::from_millis(2)).await,
+      }
+    }
+  }
+  while sockets.len() < args.connections {
     sockets.push(connect(&args.addr, &args.path).await?);
   }
   let start = Instant::now();

@@ -1,0 +1,15 @@
+// The same echo and hello world on Bun (Bun.serve).
+const port = Number(process.argv[2] ?? 8796);
+Bun.serve({
+  port,
+  hostname: "127.0.0.1",
+  fetch(request, server) {
+    if (server.upgrade(request)) return;
+    return new Response("Hello, world!");
+  },
+  websocket: {
+    message(ws, message) {
+      ws.send(message);
+    },
+  },
+});
