@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -30,16 +31,35 @@ NODE_MODULES = os.path.join(ROOT, "bench", "node_modules")
 WS_LOAD = os.path.join(ROOT, "target", "release", "ws-load")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
+# Each server's command line for a port. Ports are fresh for every start:
+# a port that a previous run left in TIME_WAIT by the thousand slows the
+# first connections down and would distort the start-up figure.
 SERVERS = {
-    "kiln": (["target/release/kiln", "dev", "bench/echo.js", "--port", "8801"], 8801),
-    "ceiling": (["target/release/ws-echo-ceiling", "--listen", "127.0.0.1:8802"], 8802),
-    "workerd": (
-        [NODE_MODULES + "/@cloudflare/workerd-linux-64/bin/workerd", "serve", "bench/workerd-echo.capnp"],
-        8792,
-    ),
-    "deno": ([NODE_MODULES + "/@deno/linux-x64-glibc/deno", "run", "-A", "bench/deno-echo.js", "8804"], 8804),
-    "bun": ([NODE_MODULES + "/bun/bin/bun.exe", "run", "bench/bun-echo.js", "8805"], 8805),
+    "kiln": lambda port: ["target/release/kiln", "dev", "bench/echo.js", "--port", str(port)],
+    "ceiling": lambda port: ["target/release/ws-echo-ceiling", "--listen", f"127.0.0.1:{port}"],
+    "workerd": lambda port: [
+        NODE_MODULES + "/@cloudflare/workerd-linux-64/bin/workerd", "serve", workerd_config(port)],
+    "deno": lambda port: [NODE_MODULES + "/@deno/linux-x64-glibc/deno", "run", "-A", "bench/deno-echo.js", str(port)],
+    "bun": lambda port: [NODE_MODULES + "/bun/bin/bun.exe", "run", "bench/bun-echo.js", str(port)],
 }
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def workerd_config(port):
+    """workerd's config names its port; a copy next to the template (so
+    that `embed "echo.js"` still resolves) gets this run's port."""
+    template = os.path.join(ROOT, "bench", "workerd-echo.capnp")
+    with open(template) as f:
+        text = f.read().replace("127.0.0.1:8792", f"127.0.0.1:{port}")
+    path = os.path.join(ROOT, "bench", ".workerd-echo.generated.capnp")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
 
 def sh(cmd, **kw):
@@ -124,7 +144,8 @@ def idle(pid, port, count, hold):
 
 
 def run_server(name, quick):
-    cmd, port = SERVERS[name]
+    port = free_port()
+    cmd = SERVERS[name](port)
     t0 = time.monotonic()
     server = subprocess.Popen(["taskset", "-c", "0"] + cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = {}

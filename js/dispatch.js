@@ -9,6 +9,7 @@ const { core, primordials } = __bootstrap;
 const {
   op_kiln_next_requests,
   op_kiln_respond,
+  op_kiln_respond_text,
   op_kiln_respond_websocket,
 } = core.ops;
 const {
@@ -40,12 +41,10 @@ const { InnerBody } = core.loadExtScript("ext:deno_fetch/22_body.js");
 // ExecutionContext and FetchEvent, as Workers defines them.
 
 const illegal = Symbol("illegal constructor");
-const _promises = Symbol("waitUntil promises");
 
 class ExecutionContext {
   constructor(key) {
     if (key !== illegal) throw new TypeError("Illegal constructor");
-    this[_promises] = [];
   }
   waitUntil(promise) {
     if (arguments.length < 1) {
@@ -274,7 +273,17 @@ function sendResponse(head, response) {
     op_kiln_respond_websocket(id, end, inner.headerList);
     return;
   }
-  const { bytes, streamRid } = bodyForOp(inner.body);
+  const body = inner.body;
+  if (
+    body !== null && !body.unusable() &&
+    typeof body.streamOrStatic.body === "string"
+  ) {
+    // The common case, a string body: the op takes the string itself.
+    body.streamOrStatic.consumed = true;
+    op_kiln_respond_text(id, inner.status, inner.headerList, body.streamOrStatic.body);
+    return;
+  }
+  const { bytes, streamRid } = bodyForOp(body);
   op_kiln_respond(id, inner.status, inner.headerList, bytes, streamRid);
 }
 

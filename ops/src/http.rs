@@ -162,6 +162,41 @@ pub fn op_kiln_respond(
   } else {
     ResponseBody::Full(Some(Bytes::from(body.to_vec())))
   };
+  send_response(reply, status, headers, body)
+}
+
+/// Answers request `id` with a string body (the common case: no encoding in
+/// JavaScript, no intermediate buffer).
+#[op2]
+pub fn op_kiln_respond_text(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u16,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[string] body: String,
+) -> Result<(), JsErrorBox> {
+  let Some(Pending { reply, .. }) = state
+    .borrow::<RequestQueue>()
+    .pending
+    .borrow_mut()
+    .remove(&id)
+  else {
+    return Ok(());
+  };
+  let body = if body.is_empty() {
+    ResponseBody::Empty
+  } else {
+    ResponseBody::Full(Some(Bytes::from(body)))
+  };
+  send_response(reply, status, headers, body)
+}
+
+fn send_response(
+  reply: oneshot::Sender<http::Response<ResponseBody>>,
+  status: u16,
+  headers: Vec<(ByteString, ByteString)>,
+  body: ResponseBody,
+) -> Result<(), JsErrorBox> {
   let mut builder = http::Response::builder().status(status);
   for (name, value) in headers {
     builder = builder.header(name.as_slice(), value.as_slice());

@@ -18,6 +18,7 @@ deno_core::extension!(
   ops = [
     http::op_kiln_next_requests,
     http::op_kiln_respond,
+    http::op_kiln_respond_text,
     http::op_kiln_respond_websocket,
     websocket::op_ws_pair,
     websocket::op_ws_accept,
