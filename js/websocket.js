@@ -12,6 +12,7 @@ const {
   op_ws_accept,
   op_ws_close,
   op_ws_connect,
+  op_ws_fail,
   op_ws_take_events,
   op_ws_wait_events,
   op_ws_pair,
@@ -549,6 +550,8 @@ function deliver(ws, kind, payload, code) {
       break;
     case 4: // a protocol error on the peer's connection
       reportError(ws, payload);
+      // Everything this socket sent before now precedes the failing Close.
+      op_ws_fail(s.id);
       break;
   }
 }

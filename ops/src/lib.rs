@@ -26,6 +26,7 @@ deno_core::extension!(
     websocket::op_ws_send_binary,
     websocket::op_ws_close,
     websocket::op_ws_release,
+    websocket::op_ws_fail,
     websocket::op_ws_wait_events,
     websocket::op_ws_take_events,
     ws_client::op_ws_connect,

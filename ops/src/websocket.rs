@@ -74,6 +74,9 @@ struct End {
   js_bytes: usize,
   /// Wakes the network writer.
   writer: Rc<Notify>,
+  /// Network end: the Close code to send once the JavaScript peer has seen
+  /// the protocol error, so that what it sent before goes out first.
+  fail_code: Option<u16>,
 }
 
 #[derive(Default)]
@@ -102,6 +105,7 @@ impl Hub {
         queue: VecDeque::new(),
         js_bytes: 0,
         writer: Rc::new(Notify::new()),
+        fail_code: None,
       },
     );
     id
@@ -212,8 +216,28 @@ pub fn op_ws_close(state: &mut OpState, #[smi] id: EndId, code: i32, #[string] r
 pub fn op_ws_release(state: &mut OpState, #[smi] id: EndId) {
   let hub = hub(state);
   let mut hub = hub.borrow_mut();
+  send_fail_close(&mut hub, id);
   if hub.ends.get(&id).is_some_and(|e| e.mode != Mode::Network) {
     hub.ends.remove(&id);
+  }
+}
+
+/// JavaScript has handled a protocol error on end `id`'s peer connection:
+/// now the Close that fails that connection goes out.
+#[op2(fast)]
+pub fn op_ws_fail(state: &mut OpState, #[smi] id: EndId) {
+  send_fail_close(&mut hub(state).borrow_mut(), id);
+}
+
+fn send_fail_close(hub: &mut Hub, id: EndId) {
+  let Some(peer) = hub.ends.get(&id).map(|e| e.peer) else {
+    return;
+  };
+  if let Some(end) = hub.ends.get_mut(&peer) {
+    if let Some(code) = end.fail_code.take() {
+      end.queue.push_back(Msg::Close(Some(code), String::new()));
+      end.writer.notify_one();
+    }
   }
 }
 
@@ -331,17 +355,25 @@ where
         ReadEnd::Closed => {}
         ReadEnd::Disconnected => hub.borrow_mut().deliver(peer, Msg::Disconnected),
         ReadEnd::ProtocolError(code, description) => {
-          // Tell the client why, then the worker.
-          if let Some(end) = hub.borrow_mut().ends.get_mut(&id) {
-            end.queue.push_back(Msg::Close(Some(code), String::new()));
+          let mut h = hub.borrow_mut();
+          let peer_in_js = h.ends.get(&peer).is_some_and(|e| e.mode == Mode::Js);
+          if let Some(end) = h.ends.get_mut(&id) {
+            if peer_in_js {
+              // Sent when JavaScript has handled the events before the
+              // error (op_ws_fail): its replies to them go out first.
+              end.fail_code = Some(code);
+            } else {
+              end.queue.push_back(Msg::Close(Some(code), String::new()));
+            }
           }
-          writer_notify.notify_one();
-          hub.borrow_mut().deliver(
+          h.deliver(
             peer,
             Msg::Error(format!(
               "Uncaught Error: WebSocket protocol error; protocolError.statusCode = {code}; protocolError.description = {description}"
             )),
           );
+          drop(h);
+          writer_notify.notify_one();
         }
       }
       closed_in.set(true);
@@ -481,6 +513,10 @@ where
       Payload::Bytes(b) => b,
       other => BytesMut::from(&other[..]),
     };
+    let control = matches!(frame.opcode, OpCode::Close | OpCode::Ping | OpCode::Pong);
+    if control && payload.len() > 125 {
+      return ReadEnd::ProtocolError(1002, "Control frame larger than 125 bytes".into());
+    }
     match frame.opcode {
       OpCode::Close => {
         return match parse_close(&payload) {

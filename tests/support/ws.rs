@@ -114,8 +114,31 @@ impl WsClient {
 
   /// Sends one frame, masked as a client must.
   pub async fn send_frame(&mut self, fin: bool, opcode: u8, payload: &[u8]) {
+    let frame = encode_frame(fin, 0, opcode, payload);
+    self.stream.write_all(&frame).await.expect("write frame");
+  }
+
+  /// Writes bytes as they are (several frames, or a broken one).
+  pub async fn send_raw(&mut self, bytes: &[u8]) {
+    self.stream.write_all(bytes).await.expect("write");
+  }
+
+  /// Writes bytes in pieces of `chop` bytes, each flushed on its own, so the
+  /// server sees frames split across reads.
+  pub async fn send_chopped(&mut self, bytes: &[u8], chop: usize) {
+    for piece in bytes.chunks(chop.max(1)) {
+      self.stream.write_all(piece).await.expect("write");
+      self.stream.flush().await.expect("flush");
+      tokio::task::yield_now().await;
+    }
+  }
+}
+
+/// One masked client frame: FIN, the RSV bits (`rsv` << 4), opcode, payload.
+pub fn encode_frame(fin: bool, rsv: u8, opcode: u8, payload: &[u8]) -> Vec<u8> {
+  {
     let mut frame = Vec::with_capacity(payload.len() + 14);
-    frame.push(if fin { 0x80 } else { 0 } | opcode);
+    frame.push(if fin { 0x80 } else { 0 } | ((rsv & 0x7) << 4) | (opcode & 0x0F));
     let len = payload.len();
     if len < 126 {
       frame.push(0x80 | len as u8);
@@ -129,9 +152,11 @@ impl WsClient {
     let mask = [0x37, 0xfa, 0x21, 0x3d];
     frame.extend_from_slice(&mask);
     frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-    self.stream.write_all(&frame).await.expect("write frame");
+    frame
   }
+}
 
+impl WsClient {
   pub async fn send_text(&mut self, text: &str) {
     self.send_frame(true, TEXT, text.as_bytes()).await;
   }
