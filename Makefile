@@ -6,7 +6,7 @@ ENGINE   := --no-default-features --features quickjs
 CARGO    ?= cargo
 EXAMPLE  ?= examples/hello
 
-.PHONY: dev test build setup check-v8 lint ci
+.PHONY: dev test build setup reference check-v8 lint ci
 
 setup:
 	@build/setup
@@ -18,8 +18,12 @@ build: setup
 dev: build
 	$(CARGO) run --locked -p kiln $(ENGINE) -- dev $(EXAMPLE)
 
+# workerd, the reference the differential tests compare kiln with.
+reference:
+	cd tests/reference && npm install --no-audit --no-fund --silent
+
 ## Run the whole test suite (unit tests and end-to-end tests over sockets)
-test: build
+test: build reference
 	$(CARGO) test --locked --workspace $(ENGINE)
 
 check-v8:

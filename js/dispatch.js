@@ -269,6 +269,16 @@ function sendResponse(head, response) {
         'Worker tried to return a WebSocket in a response to a request which did not contain the header "Upgrade: websocket".',
       );
     }
+    if (websocket.isAccepted(ws)) {
+      // workerd finds this out when it couples the sockets, after the 101
+      // has gone out: the client sees the upgrade, then the connection ends.
+      console.error(
+        "Uncaught",
+        new TypeError("Can't return WebSocket in a Response after calling accept()."),
+      );
+      op_kiln_respond_websocket(id, -1, inner.headerList);
+      return;
+    }
     const end = websocket.coupleForResponse(ws);
     op_kiln_respond_websocket(id, end, inner.headerList);
     return;

@@ -147,17 +147,20 @@ const Response = new Proxy(response.Response, {
     const ws = init !== null && typeof init === "object" ? init.webSocket : undefined;
     if (ws === undefined || ws === null) {
       // deno's Response would take 101; Workers allows it only with a
-      // WebSocket.
-      if (init !== null && typeof init === "object" && init.status === 101) {
+      // WebSocket (and says so in its own words).
+      if (
+        init !== null && typeof init === "object" && init.status !== undefined &&
+        !(init.status >= 200 && init.status <= 599)
+      ) {
         throw new RangeError(
-          "The status provided (101) is outside the range [200, 599].",
+          "Responses may only be constructed with status codes in the range 200 to 599, inclusive.",
         );
       }
       return ReflectConstruct(target, args, newTarget);
     }
     if (!websocket.isWebSocket(ws)) {
       throw new TypeError(
-        "Failed to construct 'Response': member webSocket is not of type WebSocket.",
+        "Incorrect type for the 'webSocket' field on 'InitializerDict': the provided value is not of type 'WebSocket'.",
       );
     }
     if (init.status !== 101) {

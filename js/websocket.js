@@ -109,6 +109,7 @@ function newState(id) {
     peerGone: false,
     releasedEnd: false,
     cancelRid: null,
+    handlers: { __proto__: null },
   };
 }
 
@@ -275,8 +276,27 @@ for (const name in constants) {
   ObjectDefineProperty(WebSocket, name, descriptor);
   ObjectDefineProperty(WebSocket.prototype, name, descriptor);
 }
+// on<type> handlers, as workerd has them: called before every listener
+// added with addEventListener, whenever they were set.
 for (const type of ["open", "message", "close", "error"]) {
-  event.defineEventHandler(WebSocket.prototype, type);
+  ObjectDefineProperty(WebSocket.prototype, `on${type}`, {
+    get() {
+      return this[_s].handlers[type] ?? null;
+    },
+    set(value) {
+      this[_s].handlers[type] = typeof value === "function" || (value !== null && typeof value === "object")
+        ? value
+        : null;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+function callHandler(ws, type, ev) {
+  const handler = ws[_s].handlers[type];
+  if (typeof handler === "function") FunctionPrototypeCall(handler, ws, ev);
+  else if (handler != null && typeof handler.handleEvent === "function") handler.handleEvent(ev);
 }
 
 class WebSocketPair {
@@ -344,6 +364,12 @@ function maybeRelease(s) {
 
 function fire(ws, ev) {
   event.setIsTrusted(ev, true);
+  event.setTarget(ev, ws);
+  try {
+    callHandler(ws, ev.type, ev);
+  } catch (error) {
+    reportListenerException(error);
+  }
   ws.dispatchEvent(ev);
 }
 
@@ -399,9 +425,10 @@ ObjectDefineProperties(FastMessageEvent.prototype, {
     },
     configurable: true,
   },
+  // workerd leaves currentTarget set after the dispatch.
   currentTarget: {
     get() {
-      return this[_flags] & DISPATCHING ? this[_target] : null;
+      return this[_target];
     },
     configurable: true,
   },
@@ -453,11 +480,21 @@ ObjectDefineProperties(FastMessageEvent.prototype, {
   initEvent: { value: function initEvent() {}, configurable: true, writable: true },
 });
 
+/**
+ * Calls the `onmessage` handler, then the listeners. An exception from any of
+ * them ends the dispatch and is returned: as in workerd, it ends delivery on
+ * the socket (see deliver()).
+ */
 function dispatchMessage(ws, data) {
-  const listeners = ws[event.eventTargetData]?.listeners?.message;
-  if (listeners === undefined || listeners.length === 0) return;
   const ev = new FastMessageEvent(ws, data);
   ev[_flags] = DISPATCHING;
+  try {
+    callHandler(ws, "message", ev);
+  } catch (error) {
+    return error;
+  }
+  const listeners = ws[event.eventTargetData]?.listeners?.message;
+  if (listeners === undefined || listeners.length === 0) return undefined;
   const snapshot = listeners.length === 1 ? listeners : ArrayPrototypeSlice(listeners);
   const count = snapshot.length;
   for (let i = 0; i < count; i++) {
@@ -476,10 +513,12 @@ function dispatchMessage(ws, data) {
         callback.handleEvent(ev);
       }
     } catch (error) {
-      reportListenerException(error);
+      ev[_flags] &= ~DISPATCHING;
+      return error;
     }
   }
   ev[_flags] &= ~DISPATCHING;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -505,14 +544,16 @@ function deliver(ws, kind, payload, code) {
   const s = ws[_s];
   switch (kind) {
     case 0: // text
-      dispatchMessage(ws, payload);
+    case 1: { // binary: binaryType is read now, per message
+      const data = kind === 0
+        ? payload
+        : s.binaryType === "arraybuffer"
+        ? payload
+        : new Blob([payload]);
+      const error = dispatchMessage(ws, data);
+      if (error !== undefined) failFromListener(ws, error);
       break;
-    case 1: // binary: binaryType is read now, per message
-      dispatchMessage(
-        ws,
-        s.binaryType === "arraybuffer" ? payload : new Blob([payload]),
-      );
-      break;
+    }
     case 2: { // a Close frame
       s.closedIncoming = true;
       if (
@@ -554,6 +595,22 @@ function deliver(ws, kind, payload, code) {
       op_ws_fail(s.id);
       break;
   }
+}
+
+/**
+ * A message listener threw: delivery on the socket ends, the exception is
+ * reported and becomes the socket's error, and its connection is dropped.
+ */
+function failFromListener(ws, error) {
+  const s = ws[_s];
+  reportListenerException(error);
+  if (s.error !== undefined) return;
+  s.error = error;
+  s.closedIncoming = true;
+  s.outgoingAborted = true;
+  op_ws_abort(s.id);
+  fire(ws, new event.ErrorEvent("error", { message: `Uncaught ${error}`, error }));
+  maybeRelease(s);
 }
 
 /** Fires `error` once: the socket is CLOSED and later sends are dropped. */
@@ -742,6 +799,10 @@ function coupleForResponse(ws) {
   return s.id;
 }
 
+function isAccepted(ws) {
+  return ws[_s].state === "accepted";
+}
+
 function isWebSocket(value) {
   return ObjectPrototypeIsPrototypeOf(WebSocket.prototype, value);
 }
@@ -750,6 +811,7 @@ return {
   configure,
   coupleForResponse,
   fetchWebSocket,
+  isAccepted,
   isWebSocket,
   WebSocket,
   WebSocketPair,

@@ -214,9 +214,12 @@ fn send_response(
 pub fn op_kiln_respond_websocket(
   state: &mut OpState,
   #[smi] id: u32,
-  #[smi] ws: u32,
+  #[smi] ws: i32,
   #[serde] headers: Vec<(ByteString, ByteString)>,
 ) -> Result<(), JsErrorBox> {
+  // ws < 0: there is no socket to couple (it was accepted already); the
+  // client gets its upgrade and then the end of the connection.
+  let ws = u32::try_from(ws).ok();
   let hub = state.borrow::<crate::websocket::SharedHub>().clone();
   let pending = state
     .borrow::<RequestQueue>()
@@ -231,7 +234,9 @@ pub fn op_kiln_respond_websocket(
       "Worker tried to return a WebSocket in a response to a request which did not contain the header \"Upgrade: websocket\".",
     ));
   };
-  crate::websocket::couple(&hub, ws)?;
+  if let Some(ws) = ws {
+    crate::websocket::couple(&hub, ws)?;
+  }
   let mut builder = http::Response::builder().status(101);
   for (name, value) in headers {
     // No extension is negotiated: kiln does not compress.
@@ -256,12 +261,14 @@ pub fn op_kiln_respond_websocket(
     .map_err(|e| JsErrorBox::type_error(format!("Invalid response: {e}")))?;
   let _ = reply.send(response);
   deno_core::unsync::spawn(async move {
-    match on_upgrade.await {
-      Ok(upgraded) => {
+    match (on_upgrade.await, ws) {
+      (Ok(upgraded), Some(ws)) => {
         let io = hyper_util::rt::TokioIo::new(upgraded);
         crate::websocket::run_network_end(hub, ws, io, fastwebsockets::Role::Server).await
       }
-      Err(_) => crate::websocket::upgrade_failed(&hub, ws),
+      (Ok(upgraded), None) => drop(upgraded),
+      (Err(_), Some(ws)) => crate::websocket::upgrade_failed(&hub, ws),
+      (Err(_), None) => {}
     }
   });
   Ok(())

@@ -76,7 +76,7 @@ struct End {
   writer: Rc<Notify>,
   /// Network end: the Close code to send once the JavaScript peer has seen
   /// the protocol error, so that what it sent before goes out first.
-  fail_code: Option<u16>,
+  fail_code: Option<(u16, String)>,
 }
 
 #[derive(Default)]
@@ -234,8 +234,8 @@ fn send_fail_close(hub: &mut Hub, id: EndId) {
     return;
   };
   if let Some(end) = hub.ends.get_mut(&peer) {
-    if let Some(code) = end.fail_code.take() {
-      end.queue.push_back(Msg::Close(Some(code), String::new()));
+    if let Some((code, reason)) = end.fail_code.take() {
+      end.queue.push_back(Msg::Close(Some(code), reason));
       end.writer.notify_one();
     }
   }
@@ -358,12 +358,14 @@ where
           let mut h = hub.borrow_mut();
           let peer_in_js = h.ends.get(&peer).is_some_and(|e| e.mode == Mode::Js);
           if let Some(end) = h.ends.get_mut(&id) {
+            // The reason is the description, as workerd (kj) sends it.
+            let reason = truncate_utf8(&description, 123);
             if peer_in_js {
               // Sent when JavaScript has handled the events before the
               // error (op_ws_fail): its replies to them go out first.
-              end.fail_code = Some(code);
+              end.fail_code = Some((code, reason));
             } else {
-              end.queue.push_back(Msg::Close(Some(code), String::new()));
+              end.queue.push_back(Msg::Close(Some(code), reason));
             }
           }
           h.deliver(
@@ -564,6 +566,15 @@ where
       }
     }
   }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn truncate_utf8(text: &str, max: usize) -> String {
+  let mut end = text.len().min(max);
+  while !text.is_char_boundary(end) {
+    end -= 1;
+  }
+  text[..end].to_string()
 }
 
 fn too_large(size: usize) -> ReadEnd {

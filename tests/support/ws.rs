@@ -118,6 +118,20 @@ impl WsClient {
     self.stream.write_all(&frame).await.expect("write frame");
   }
 
+  /// Sends one frame; an error instead of a panic when the server has
+  /// already dropped the connection.
+  pub async fn try_send_frame(
+    &mut self,
+    fin: bool,
+    opcode: u8,
+    payload: &[u8],
+  ) -> std::io::Result<()> {
+    self
+      .stream
+      .write_all(&encode_frame(fin, 0, opcode, payload))
+      .await
+  }
+
   /// Writes bytes as they are (several frames, or a broken one).
   pub async fn send_raw(&mut self, bytes: &[u8]) {
     self.stream.write_all(bytes).await.expect("write");
