@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use kiln_tests::ws::{RawFrame, WsClient, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
+use kiln_tests::ws::{RawFrame, WsClient, BINARY, CONTINUATION, PING, PONG, TEXT};
 use kiln_tests::{send, workers_dir, Kiln};
 use serde_json::{json, Value};
 
