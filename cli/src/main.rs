@@ -1,6 +1,8 @@
 //! `kiln`: run Workers-style scripts locally.
 
 mod compat;
+mod wpt;
+mod wpt_server;
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr, TcpListener};
@@ -29,6 +31,8 @@ enum Command {
   Dev(DevArgs),
   /// Explain which compatibility flags a date and flag list turn on, and why.
   Compat(compat::CompatArgs),
+  /// Run web-platform-tests (testharness.js `.any.js` files) in kiln.
+  Wpt(wpt::WptArgs),
 }
 
 /// What `dev` and `compat` share: which configuration, and what overrides it.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
   let result = match cli.command {
     Command::Dev(args) => dev(args),
     Command::Compat(args) => compat::run(args),
+    Command::Wpt(args) => wpt::run(args),
   };
   match result {
     Ok(()) => ExitCode::SUCCESS,

@@ -10,5 +10,6 @@ pub mod routes;
 mod server;
 
 pub use isolate::{start_worker, StartupError, WorkerHandle, WorkerSpec};
+pub use kiln_ops::websocket::accept_key as websocket_accept_key;
 pub use kiln_ops::Registry;
 pub use routes::Router;

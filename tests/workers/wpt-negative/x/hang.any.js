@@ -1,0 +1,2 @@
+// META: timeout=normal
+async_test(t => {}, "never finishes");
