@@ -694,8 +694,9 @@ async function openConnection(ws, url, protocols) {
   try {
     reply = await op_ws_connect(url, headers, s.cancelRid);
   } catch (error) {
+    // A handshake cancelled by close() fails as workerd reports it.
     failConnection(ws, s.state === "released"
-      ? new TypeError("Called close before connection was established.")
+      ? new Error("Network connection lost.")
       : error);
     return;
   } finally {
@@ -716,7 +717,7 @@ async function openConnection(ws, url, protocols) {
     // close() came while the answer was on its way.
     op_ws_abort(reply.end);
     op_ws_release(reply.end);
-    failConnection(ws, new TypeError("Called close before connection was established."));
+    failConnection(ws, new Error("Network connection lost."));
     return;
   }
   s.id = reply.end;

@@ -1,10 +1,11 @@
 //! Differential tests: the same worker (tests/workers/websocket/worker.js)
 //! and the same client steps on workerd (npm `workerd`, installed by
 //! `make test` into tests/reference) and on kiln, for compatibility dates on
-//! both sides of 2026-04-07. The transcripts (every frame the client got,
-//! every event the worker logged, with readyState, codes, reasons, wasClean,
-//! error names and messages) must be equal, except for the differences named
-//! in `KNOWN`, each explained in docs/websocket-deviations.md.
+//! both sides of 2026-04-07, and tests/workers/outbound/worker.js for
+//! outbound sockets against a backend run by the test. The transcripts
+//! (every frame the client got, every event the worker logged, with
+//! readyState, codes, reasons, wasClean, error names and messages) must be
+//! equal; what is known to differ elsewhere is in docs/websocket-deviations.md.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,10 @@ struct Workerd {
 
 impl Workerd {
   fn start(date: &str) -> Workerd {
+    Self::start_worker(date, "websocket/worker.js")
+  }
+
+  fn start_worker(date: &str, worker: &str) -> Workerd {
     let bin = Path::new(env!("CARGO_MANIFEST_DIR"))
       .join("reference/node_modules/@cloudflare/workerd-linux-64/bin/workerd");
     assert!(
@@ -39,22 +44,20 @@ impl Workerd {
     let dir =
       std::env::temp_dir().join(format!("kiln-workerd-{}-{date}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-      workers_dir().join("websocket/worker.js"),
-      dir.join("worker.js"),
-    )
-    .unwrap();
+    std::fs::copy(workers_dir().join(worker), dir.join("worker.js")).unwrap();
     std::fs::write(
       dir.join("config.capnp"),
       format!(
         "using Workerd = import \"/workerd/workerd.capnp\";\n\
          const config :Workerd.Config = (\n\
-           services = [(name = \"main\", worker = .w)],\n\
+           services = [(name = \"main\", worker = .w),\n\
+             (name = \"net\", network = (allow = [\"public\", \"private\", \"local\"]))],\n\
            sockets = [(name = \"http\", address = \"127.0.0.1:{port}\", http = (), service = \"main\")],\n\
          );\n\
          const w :Workerd.Worker = (\n\
            modules = [(name = \"worker.js\", esModule = embed \"worker.js\")],\n\
            compatibilityDate = \"{date}\",\n\
+           globalOutbound = \"net\",\n\
          );\n"
       ),
     )
@@ -244,12 +247,66 @@ async fn run(name: &str, addr: SocketAddr, tag: &str) -> Transcript {
         }
       }
     }
+    "text-echo" | "binary-echo" | "order" => {
+      let mut c = WsClient::connect(addr, &ws("")).await;
+      match name {
+        "text-echo" => c.send_text("h\u{e9}llo").await,
+        "binary-echo" => c.send_binary(&[0, 1, 254, 255]).await,
+        _ => {
+          for i in 0..100 {
+            c.send_text(&format!("m{i}")).await;
+          }
+        }
+      }
+      frames(
+        &mut c,
+        &mut out,
+        if name == "order" { 100 } else { 1 },
+        2000,
+      )
+      .await;
+      c.send_close(Some(1000), "done").await;
+      frames(&mut c, &mut out, 2, 1000).await;
+    }
     other => panic!("no scenario {other}"),
   }
   out
 }
 
-const SCENARIOS: [&str; 22] = [
+/// Outbound scenarios (section 4): tests/workers/outbound/worker.js talking
+/// to a backend run by the test.
+async fn run_outbound(name: &str, addr: SocketAddr, backend: SocketAddr) -> Transcript {
+  let mut out = Vec::new();
+  let path = match name {
+    "new-websocket" => format!("/connect?url=ws://{backend}/echo&protocols=chat,superchat"),
+    "new-websocket-404" => format!("/connect?url=ws://{backend}/404"),
+    "new-websocket-close-while-connecting" => {
+      format!("/close-while-connecting?url=ws://{backend}/echo")
+    }
+    "fetch-upgrade" => format!("/fetch?url=http://{backend}/echo"),
+    "fetch-upgrade-404" => format!("/fetch?url=http://{backend}/404"),
+    "fetch-upgrade-aborted" => format!("/fetch-aborted?url=http://{backend}/echo"),
+    "constructor-checks" => "/constructor".to_string(),
+    other => panic!("no scenario {other}"),
+  };
+  get(addr, &path, &mut out).await;
+  out
+}
+
+const OUTBOUND: [&str; 7] = [
+  "new-websocket",
+  "new-websocket-404",
+  "new-websocket-close-while-connecting",
+  "fetch-upgrade",
+  "fetch-upgrade-404",
+  "fetch-upgrade-aborted",
+  "constructor-checks",
+];
+
+const SCENARIOS: [&str; 25] = [
+  "text-echo",
+  "binary-echo",
+  "order",
   "returned-twice",
   "handshake",
   "client-close",
@@ -298,6 +355,28 @@ async fn kiln_and_workerd_agree() {
       }
     }
   }
-  println!("{runs} scenario runs, {} differ", report.len());
+  // Section 4: outbound sockets, against a backend both runtimes reach.
+  let backend = kiln_tests::backend::Backend::start().await;
+  for (date, config) in [("2026-05-01", "outbound")] {
+    let kiln = Kiln::start(&[config]);
+    let workerd = Workerd::start_worker(date, "outbound/worker.js");
+    for name in OUTBOUND {
+      runs += 1;
+      let theirs = run_outbound(name, workerd.addr, backend.addr).await;
+      let ours = run_outbound(name, kiln.addr, backend.addr).await;
+      if theirs != ours {
+        report.push(format!(
+          "== {name} (outbound, {date})\n-- workerd:\n{}\n-- kiln:\n{}",
+          theirs.join("\n"),
+          ours.join("\n")
+        ));
+      }
+    }
+  }
+  println!(
+    "{} scenarios, {runs} runs, {} differ",
+    SCENARIOS.len() + OUTBOUND.len(),
+    report.len()
+  );
   assert!(report.is_empty(), "{}", report.join("\n\n"));
 }
