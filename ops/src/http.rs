@@ -142,12 +142,7 @@ pub fn op_kiln_respond(
   #[buffer] body: JsBuffer,
   #[smi] stream_rid: i32,
 ) -> Result<(), JsErrorBox> {
-  let Some(Pending { reply, .. }) = state
-    .borrow::<RequestQueue>()
-    .pending
-    .borrow_mut()
-    .remove(&id)
-  else {
+  let Some(Pending { reply, .. }) = take_pending(state, id) else {
     // The request was already answered, or the client went away.
     return Ok(());
   };
@@ -175,12 +170,7 @@ pub fn op_kiln_respond_text(
   #[serde] headers: Vec<(ByteString, ByteString)>,
   #[string] body: String,
 ) -> Result<(), JsErrorBox> {
-  let Some(Pending { reply, .. }) = state
-    .borrow::<RequestQueue>()
-    .pending
-    .borrow_mut()
-    .remove(&id)
-  else {
+  let Some(Pending { reply, .. }) = take_pending(state, id) else {
     return Ok(());
   };
   let body = if body.is_empty() {
@@ -189,6 +179,28 @@ pub fn op_kiln_respond_text(
     ResponseBody::Full(Some(Bytes::from(body)))
   };
   send_response(reply, status, headers, body)
+}
+
+/// The unanswered request `id`, taken out of the pending set.
+fn take_pending(state: &OpState, id: u32) -> Option<Pending> {
+  state
+    .borrow::<RequestQueue>()
+    .pending
+    .borrow_mut()
+    .remove(&id)
+}
+
+/// A header map as deno's header lists are: (name, value) byte strings.
+pub fn header_list(headers: &http::HeaderMap) -> Vec<(ByteString, ByteString)> {
+  headers
+    .iter()
+    .map(|(name, value)| {
+      (
+        ByteString::from(name.as_str()),
+        ByteString::from(value.as_bytes().to_vec()),
+      )
+    })
+    .collect()
 }
 
 fn send_response(
@@ -221,12 +233,7 @@ pub fn op_kiln_respond_websocket(
   // client gets its upgrade and then the end of the connection.
   let ws = u32::try_from(ws).ok();
   let hub = state.borrow::<crate::websocket::SharedHub>().clone();
-  let pending = state
-    .borrow::<RequestQueue>()
-    .pending
-    .borrow_mut()
-    .remove(&id);
-  let Some(Pending { reply, upgrade }) = pending else {
+  let Some(Pending { reply, upgrade }) = take_pending(state, id) else {
     return Ok(());
   };
   let Some((on_upgrade, key)) = upgrade else {

@@ -100,16 +100,7 @@ pub async fn op_kiln_service_fetch(
     .await
     .map_err(|_| JsErrorBox::type_error(format!("The worker \"{target}\" did not respond.")))?;
   let (parts, body) = response.into_parts();
-  let headers = parts
-    .headers
-    .iter()
-    .map(|(n, v)| {
-      (
-        ByteString::from(n.as_str()),
-        ByteString::from(v.as_bytes().to_vec()),
-      )
-    })
-    .collect();
+  let headers = crate::http::header_list(&parts.headers);
   let body_rid = body_resource(&mut state.borrow_mut(), body);
   Ok(ServiceResponse {
     status: parts.status.as_u16(),

@@ -93,16 +93,7 @@ pub async fn op_ws_connect(
     None => attempt.await,
   }?;
   let (parts, body) = response.into_parts();
-  let headers = parts
-    .headers
-    .iter()
-    .map(|(n, v)| {
-      (
-        ByteString::from(n.as_str()),
-        ByteString::from(v.as_bytes().to_vec()),
-      )
-    })
-    .collect();
+  let headers = crate::http::header_list(&parts.headers);
   let status_text = parts.status.canonical_reason().unwrap_or("").to_string();
   let hub = state.borrow().borrow::<SharedHub>().clone();
   let (end, body_rid) = match upgraded {

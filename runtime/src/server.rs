@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use deno_core::ByteString;
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
@@ -61,16 +60,7 @@ async fn handle(
   // Kept aside in case the worker answers with a WebSocket (101).
   let upgrade = websocket_key(&req).map(|key| (hyper::upgrade::on(&mut req), key));
   let (parts, body) = req.into_parts();
-  let headers = parts
-    .headers
-    .iter()
-    .map(|(name, value)| {
-      (
-        ByteString::from(name.as_str()),
-        ByteString::from(value.as_bytes().to_vec()),
-      )
-    })
-    .collect();
+  let headers = kiln_ops::http::header_list(&parts.headers);
   let body = if body.is_end_stream() {
     None
   } else {
