@@ -6,7 +6,6 @@
 (function () {
 const { core, primordials } = __bootstrap;
 const { op_kiln_print, op_kiln_worker_info } = core.ops;
-const { crypto, Crypto } = core.loadExtScript("ext:kiln/crypto.js");
 const {
   ObjectDefineProperty,
   ObjectDefineProperties,
@@ -52,6 +51,30 @@ const request = load("ext:deno_fetch/23_request.js");
 const response = load("ext:deno_fetch/23_response.js");
 const fetchMod = load("ext:deno_fetch/26_fetch.js");
 const websocket = load("ext:kiln/websocket.js");
+
+// Ops report some errors by class name ("DOMExceptionSyntaxError" from atob,
+// the crypto ops, ...): without a builder for the name, JavaScript would catch
+// `undefined`.
+for (const name of [
+  "AbortError",
+  "DataError",
+  "IndexSizeError",
+  "InvalidAccessError",
+  "InvalidCharacterError",
+  "InvalidStateError",
+  "NetworkError",
+  "NotFoundError",
+  "NotSupportedError",
+  "OperationError",
+  "QuotaExceededError",
+  "SyntaxError",
+  "TypeMismatchError",
+]) {
+  core.registerErrorBuilder(
+    `DOMException${name}`,
+    (message) => new domException.DOMException(message, name),
+  );
+}
 
 // Console output goes through one op that prefixes the worker's name, with
 // colours only where a terminal will show them.
@@ -267,6 +290,27 @@ const readonly = (value) => ({
   configurable: true,
 });
 
+let cryptoCache;
+function cryptoModule() {
+  return cryptoCache ??= load("ext:deno_crypto/00_crypto.js");
+}
+
+/** A global whose value is computed on first access, then kept as data. */
+function lazyGlobal(name, compute) {
+  return {
+    get() {
+      const value = compute();
+      ObjectDefineProperty(globalThis, name, writable(value));
+      return value;
+    },
+    set(value) {
+      ObjectDefineProperty(globalThis, name, writable(value));
+    },
+    enumerable: false,
+    configurable: true,
+  };
+}
+
 /** The properties installed on `globalThis`, by interface name. */
 const globalProperties = {
   // URL
@@ -335,8 +379,12 @@ const globalProperties = {
   structuredClone: writable(structuredCloneMod.structuredClone),
   reportError: writable(event.reportError),
   console: writable(console),
-  crypto: readonly(crypto),
-  Crypto: writable(Crypto),
+  // deno_crypto's JavaScript is parsed on first use: it is a large share of
+  // start-up otherwise, and most workers never touch crypto.
+  crypto: lazyGlobal("crypto", () => cryptoModule().crypto),
+  Crypto: lazyGlobal("Crypto", () => cryptoModule().Crypto),
+  CryptoKey: lazyGlobal("CryptoKey", () => cryptoModule().CryptoKey),
+  SubtleCrypto: lazyGlobal("SubtleCrypto", () => cryptoModule().SubtleCrypto),
   performance: writable(performanceMod.performance),
   Performance: writable(performanceMod.Performance),
   navigator: readonly(navigator),

@@ -14,7 +14,7 @@ pub use worker::{EntryFunction, WorkerInfo};
 
 deno_core::extension!(
   kiln,
-  deps = [deno_webidl, deno_web, deno_fetch],
+  deps = [deno_webidl, deno_web, deno_fetch, deno_crypto],
   ops = [
     http::op_kiln_next_requests,
     http::op_kiln_respond,
@@ -35,15 +35,12 @@ deno_core::extension!(
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,
     worker::op_kiln_print,
-    worker::op_kiln_random_fill,
-    worker::op_kiln_random_uuid,
   ],
   esm_entry_point = "ext:kiln/bootstrap.js",
   esm = [dir "../js", "bootstrap.js"],
   lazy_loaded_js = [
     dir "../js",
     "global_scope.js",
-    "crypto.js",
     "dispatch.js",
     "service.js",
     "websocket.js",

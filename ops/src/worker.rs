@@ -1,10 +1,9 @@
 //! Per-worker facts and services that JavaScript asks Rust for: the worker's
-//! name and environment, console output, and randomness.
+//! name and environment, and console output.
 
 use std::io::Write;
 
 use deno_core::{op2, v8, OpState};
-use deno_error::JsErrorBox;
 
 /// Set by the runtime before the worker's script runs.
 pub struct WorkerInfo {
@@ -64,19 +63,6 @@ pub fn op_kiln_print(state: &mut OpState, #[string] msg: &str, level: i32) {
   } else {
     std::io::stdout().lock().write_all(out.as_bytes())
   };
-}
-
-/// Fills the buffer with cryptographically strong random bytes. The checks of
-/// `crypto.getRandomValues` (type, 65536-byte quota) are made in JavaScript.
-#[op2(fast)]
-pub fn op_kiln_random_fill(#[buffer] buf: &mut [u8]) -> Result<(), JsErrorBox> {
-  getrandom::fill(buf).map_err(|e| JsErrorBox::generic(format!("no randomness: {e}")))
-}
-
-#[op2]
-#[string]
-pub fn op_kiln_random_uuid() -> String {
-  uuid::Uuid::new_v4().to_string()
 }
 
 /// The JavaScript function through which Rust drives a worker (`entry` in

@@ -149,6 +149,7 @@ fn create_isolate(
       root_cert_store_provider: Some(Arc::new(kiln_ops::tls::RootStoreProvider)),
       ..Default::default()
     }),
+    deno_crypto::deno_crypto::init(None),
     kiln_ops::kiln::init(
       WorkerInfo {
         name: spec.name.clone(),

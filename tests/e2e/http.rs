@@ -182,6 +182,18 @@ async fn the_day_one_web_apis_work() {
   expect("getRandomValuesQuota", json!("QuotaExceededError"));
   expect("getRandomValuesFloat", json!("TypeMismatchError"));
   expect("randomUUID", json!([true, true]));
+  expect("atobInvalid", json!(["InvalidCharacterError", true]));
+  expect(
+    "subtleDigest",
+    json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+  );
+  // RFC 4231-style known answer: HMAC-SHA256("key", "The quick brown fox...").
+  expect(
+    "subtleHmac",
+    json!("f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"),
+  );
+  expect("subtleAesGcm", json!([22, "secret"]));
+  expect("subtleEcdsa", json!([true, true]));
   expect("eventTarget", json!(["ping:true", "once", "ping:true"]));
   expect("abortController", json!([true, "why", "abort"]));
   expect("readableStream", json!("ab"));

@@ -151,6 +151,45 @@ const routes = {
       const id = crypto.randomUUID();
       return [/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id), id !== crypto.randomUUID()];
     });
+    await check("atobInvalid", () => {
+      try {
+        atob("!!!");
+        return "no error";
+      } catch (e) {
+        return [e.name, e instanceof DOMException];
+      }
+    });
+    await check("subtleDigest", async () => {
+      const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("abc"));
+      return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    });
+    await check("subtleHmac", async () => {
+      const key = await crypto.subtle.importKey(
+        "raw",
+        new TextEncoder().encode("key"),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      );
+      const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("The quick brown fox jumps over the lazy dog"));
+      return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    });
+    await check("subtleAesGcm", async () => {
+      const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode("secret"));
+      const opened = await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, sealed);
+      return [sealed.byteLength, new TextDecoder().decode(opened)];
+    });
+    await check("subtleEcdsa", async () => {
+      const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+      const data = new TextEncoder().encode("signed");
+      const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, data);
+      return [
+        pair.privateKey instanceof CryptoKey,
+        await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, pair.publicKey, signature, data),
+      ];
+    });
     await check("eventTarget", () => {
       const target = new EventTarget();
       const seen = [];
