@@ -143,16 +143,32 @@ def idle(pid, port, count, hold):
     }
 
 
-def run_server(name, quick):
+def start_and_time(name):
+    """Starts a server; returns it, its port, and the milliseconds from the
+    spawn to the first completed upgrade and echo."""
     port = free_port()
-    cmd = SERVERS[name](port)
     t0 = time.monotonic()
-    server = subprocess.Popen(["taskset", "-c", "0"] + cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    results = {}
+    server = subprocess.Popen(["taskset", "-c", "0"] + SERVERS[name](port), cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        # Start-up: from the spawn to the first completed upgrade and echo.
         ws_load(port, "--retry", "--connections", "1", "--messages", "1", "--in-flight", "1", timeout=30)
-        results["startup_ms"] = round((time.monotonic() - t0) * 1000, 1)
+    except Exception:
+        server.kill()
+        server.wait()
+        raise
+    return server, port, round((time.monotonic() - t0) * 1000, 1)
+
+
+def run_server(name, quick):
+    # A first start may fill caches (kiln: the QuickJS bytecode of its
+    # modules, after a new build); the figure that matters day to day is the
+    # next one. Both are reported.
+    first, _, cold_ms = start_and_time(name)
+    first.kill()
+    first.wait()
+    server, port, warm_ms = start_and_time(name)
+    results = {"startup_first_ms": cold_ms, "startup_ms": warm_ms}
+    try:
         messages = "400" if quick else "2000"
         for label, size in (("echo_64", "64"), ("echo_16k", "16384")):
             cpu = proc_cpu_seconds(server.pid)
@@ -202,11 +218,11 @@ def table(results):
     for n in names:
         lines.append(f"| {n} | {get(n, 'ping_pong', 'p50_ms')} | {get(n, 'ping_pong', 'p99_ms')} |")
     lines += ["", "Idle WebSockets, start-up, HTTP hello world, memory:", "",
-              "| server | idle connections | RSS per idle connection KiB | start-up ms | HTTP requests/s | HTTP p99 ms | peak RSS MiB |",
+              "| server | idle connections | RSS per idle connection KiB | start-up ms (first start in the run) | HTTP requests/s | HTTP p99 ms | peak RSS MiB |",
               "|---|---|---|---|---|---|---|"]
     for n in names:
         http = get(n, "http", "requests_per_s")
-        lines.append(f"| {n} | {get(n, 'idle', 'connections')} | {get(n, 'idle', 'kib_per_connection')} | {get(n, 'startup_ms')} | "
+        lines.append(f"| {n} | {get(n, 'idle', 'connections')} | {get(n, 'idle', 'kib_per_connection')} | {get(n, 'startup_ms')} ({get(n, 'startup_first_ms')}) | "
                      f"{f'{http:,.0f}' if http else '-'} | {get(n, 'http', 'p99_ms') or '-'} | {get(n, 'peak_rss_mib')} |")
     return "\n".join(lines) + "\n"
 
