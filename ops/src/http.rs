@@ -104,7 +104,7 @@ pub async fn op_kiln_next_requests(
   for req in batch {
     let body_rid = req
       .body
-      .map(|body| state.resource_table.add(RequestBodyResource::new(body)));
+      .map(|body| state.resource_table.add(BodyResource::new(body)));
     let queue = state.borrow::<RequestQueue>();
     let id = {
       let mut next = queue.next_id.borrow_mut();
@@ -281,15 +281,20 @@ pub fn op_kiln_respond_websocket(
   Ok(())
 }
 
-/// A request body that JavaScript reads through `readableStreamForRid`.
-pub struct RequestBodyResource {
-  body: AsyncRefCell<(RequestBody, Option<Bytes>)>,
+/// A body JavaScript reads as a stream (through `readableStreamForRid`): an
+/// incoming request's, or the response of another worker or server.
+pub struct BodyResource<B> {
+  body: AsyncRefCell<(B, Option<Bytes>)>,
   cancel: CancelHandle,
   size: (u64, Option<u64>),
 }
 
-impl RequestBodyResource {
-  fn new(body: RequestBody) -> Self {
+impl<B> BodyResource<B>
+where
+  B: Body<Data = Bytes> + Unpin + 'static,
+  B::Error: std::fmt::Display,
+{
+  pub fn new(body: B) -> Self {
     let hint = body.size_hint();
     Self {
       size: (hint.lower(), hint.upper()),
@@ -310,9 +315,9 @@ impl RequestBodyResource {
       }
       let cancel = RcRef::map(&self, |r| &r.cancel);
       match body.frame().or_cancel(cancel).await {
-        Err(_) => return Err(JsErrorBox::generic("request body: cancelled")),
+        Err(_) => return Err(JsErrorBox::generic("body: cancelled")),
         Ok(None) => return Ok(BufView::empty()),
-        Ok(Some(Err(e))) => return Err(JsErrorBox::generic(format!("request body: {e}"))),
+        Ok(Some(Err(e))) => return Err(JsErrorBox::type_error(format!("body: {e}"))),
         Ok(Some(Ok(frame))) => {
           if let Ok(data) = frame.into_data() {
             if !data.is_empty() {
@@ -325,9 +330,13 @@ impl RequestBodyResource {
   }
 }
 
-impl Resource for RequestBodyResource {
+impl<B> Resource for BodyResource<B>
+where
+  B: Body<Data = Bytes> + Unpin + 'static,
+  B::Error: std::fmt::Display,
+{
   fn name(&self) -> Cow<'_, str> {
-    "requestBody".into()
+    "body".into()
   }
 
   fn read(self: Rc<Self>, limit: usize) -> AsyncResult<BufView> {

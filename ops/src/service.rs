@@ -2,7 +2,6 @@
 //! of the same kiln process through that worker's request queue, as a
 //! subrequest that never touches a socket.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -11,10 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
-use deno_core::{
-  op2, AsyncRefCell, AsyncResult, BufView, ByteString, CancelFuture, CancelHandle, JsBuffer,
-  OpState, RcRef, Resource,
-};
+use deno_core::{op2, ByteString, JsBuffer, OpState, Resource};
 use deno_error::JsErrorBox;
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
@@ -114,48 +110,11 @@ pub fn body_resource(state: &mut OpState, body: ResponseBody) -> Option<u32> {
   if body.is_end_stream() {
     return None;
   }
-  Some(state.resource_table.add(ResponseBodyResource {
-    body: AsyncRefCell::new(body),
-    cancel: CancelHandle::new(),
-  }))
-}
-
-/// A response body from another worker or server, read by JavaScript as a
-/// stream.
-struct ResponseBodyResource {
-  body: AsyncRefCell<ResponseBody>,
-  cancel: CancelHandle,
-}
-
-impl Resource for ResponseBodyResource {
-  fn name(&self) -> Cow<'_, str> {
-    "serviceResponseBody".into()
-  }
-
-  fn read(self: Rc<Self>, _limit: usize) -> AsyncResult<BufView> {
-    Box::pin(async move {
-      let mut body = RcRef::map(&self, |r| &r.body).borrow_mut().await;
-      let cancel = RcRef::map(&self, |r| &r.cancel);
-      loop {
-        match body.frame().or_cancel(cancel.clone()).await {
-          Err(_) => return Err(JsErrorBox::generic("response body: cancelled")),
-          Ok(None) => return Ok(BufView::empty()),
-          Ok(Some(Err(e))) => return Err(JsErrorBox::type_error(format!("response body: {e}"))),
-          Ok(Some(Ok(frame))) => {
-            if let Ok(data) = frame.into_data() {
-              if !data.is_empty() {
-                return Ok(BufView::from(data));
-              }
-            }
-          }
-        }
-      }
-    })
-  }
-
-  fn close(self: Rc<Self>) {
-    self.cancel.cancel();
-  }
+  Some(
+    state
+      .resource_table
+      .add(crate::http::BodyResource::new(body)),
+  )
 }
 
 /// A request body produced by a JavaScript stream on this thread and sent to
