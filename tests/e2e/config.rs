@@ -67,11 +67,7 @@ async fn a_service_binding_calls_the_other_worker() {
     reply.text(),
     "TypeError: Service binding \"GONE\": the worker \"not-running\" is not running in this kiln process."
   );
-  let out = kiln.output();
-  assert!(
-    out.contains("service binding GONE refers to worker \"not-running\""),
-    "{out}"
-  );
+  kiln.wait_for_output("service binding GONE refers to worker \"not-running\"");
 }
 
 #[tokio::test]
