@@ -223,16 +223,8 @@ function toRequest(head) {
 }
 
 function isWebSocketRequest(head) {
-  const headers = head.headers;
-  for (let i = 0; i < headers.length; i++) {
-    if (
-      StringPrototypeToLowerCase(headers[i][0]) === "upgrade" &&
-      StringPrototypeToLowerCase(headers[i][1]) === "websocket"
-    ) {
-      return true;
-    }
-  }
-  return false;
+  const upgrade = websocket.headerValue(head.headers, "upgrade");
+  return upgrade !== null && StringPrototypeToLowerCase(upgrade) === "websocket";
 }
 
 async function handle(head) {

@@ -418,20 +418,15 @@ function installGlobalScope(extra) {
 
 return {
   console,
-  webSocketOf,
-  websocket,
-  fetch,
-  flags,
-  workerFacts,
   domException,
   event,
-  fetchMod,
-  headers,
   installGlobalScope,
   reportException,
   request,
   response,
   streams,
-  webidl,
+  webSocketOf,
+  websocket,
+  workerFacts,
 };
 })();

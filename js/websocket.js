@@ -677,6 +677,7 @@ function protocolList(protocols) {
   return list;
 }
 
+/** The value of header `name` (lower case) in a [name, value] list, or null. */
 function headerValue(headers, name) {
   for (let i = 0; i < headers.length; i++) {
     if (StringPrototypeToLowerCase(headers[i][0]) === name) return headers[i][1];
@@ -812,6 +813,7 @@ return {
   configure,
   coupleForResponse,
   fetchWebSocket,
+  headerValue,
   isAccepted,
   isWebSocket,
   WebSocket,

@@ -382,7 +382,9 @@ impl ResponseBody {
     ResponseBody::Full(Some(bytes.into()))
   }
 
-  fn from_resource(resource: Rc<dyn Resource>) -> Self {
+  /// A body pumped out of a readable resource (a JavaScript stream) by a task
+  /// on this thread, for a reader on any thread.
+  pub(crate) fn from_resource(resource: Rc<dyn Resource>) -> Self {
     let (tx, rx) = mpsc::channel(4);
     deno_core::unsync::spawn(async move {
       loop {

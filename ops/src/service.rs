@@ -4,15 +4,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, RwLock};
-use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes};
-use deno_core::{op2, ByteString, JsBuffer, OpState, Resource};
+use bytes::Bytes;
+use deno_core::{op2, ByteString, JsBuffer, OpState};
 use deno_error::JsErrorBox;
-use http_body::{Body, Frame};
+use http_body::Body;
 use http_body_util::BodyExt;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
@@ -70,7 +68,12 @@ pub async fn op_kiln_service_fetch(
       .resource_table
       .take_any(stream_rid as u32)
       .map_err(JsErrorBox::from_err)?;
-    Some(ChannelBody::pump(resource).boxed_unsync())
+    // The stream is pumped on this thread; the target worker reads it on its own.
+    Some(
+      ResponseBody::from_resource(resource)
+        .map_err(std::io::Error::other)
+        .boxed_unsync(),
+    )
   } else if body.is_empty() {
     None
   } else {
@@ -115,51 +118,4 @@ pub fn body_resource(state: &mut OpState, body: ResponseBody) -> Option<u32> {
       .resource_table
       .add(crate::http::BodyResource::new(body)),
   )
-}
-
-/// A request body produced by a JavaScript stream on this thread and sent to
-/// a worker on another thread: a local task pumps the stream's resource into
-/// a bounded channel, which is the backpressure.
-struct ChannelBody {
-  rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
-}
-
-impl ChannelBody {
-  fn pump(resource: Rc<dyn Resource>) -> Self {
-    let (tx, rx) = mpsc::channel(4);
-    deno_core::unsync::spawn(async move {
-      loop {
-        match resource.clone().read(64 * 1024).await {
-          Ok(buf) if buf.is_empty() => break,
-          Ok(mut buf) => {
-            if tx
-              .send(Ok(buf.copy_to_bytes(buf.remaining())))
-              .await
-              .is_err()
-            {
-              break;
-            }
-          }
-          Err(e) => {
-            let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-            break;
-          }
-        }
-      }
-      resource.close();
-    });
-    ChannelBody { rx }
-  }
-}
-
-impl Body for ChannelBody {
-  type Data = Bytes;
-  type Error = std::io::Error;
-
-  fn poll_frame(
-    mut self: Pin<&mut Self>,
-    cx: &mut Context<'_>,
-  ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-    self.rx.poll_recv(cx).map(|c| c.map(|r| r.map(Frame::data)))
-  }
 }

@@ -411,7 +411,6 @@ pub struct WorkerPlan {
   pub dev: DevConfig,
   pub routes: Vec<String>,
   pub services: Vec<ServiceBinding>,
-  pub config_path: Option<PathBuf>,
   /// Rendered warnings (empty when there are none).
   pub warnings: String,
 }
@@ -463,42 +462,19 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
     }
   });
 
-  let date = match (&overrides.compatibility_date, &config.compatibility_date) {
-    (Some(date), _) | (None, Some(date)) => date.clone(),
-    (None, None) => {
-      if let Some(raw) = &raw {
-        let suggestion = match raw.path.extension().and_then(|e| e.to_str()) {
-          Some("toml") => format!("compatibility_date = \"{DEFAULT_COMPATIBILITY_DATE}\""),
-          _ => format!("\"compatibility_date\": \"{DEFAULT_COMPATIBILITY_DATE}\""),
-        };
-        diag.warnings.push(format!(
-          "No compatibility_date was specified. Using the default compatibility date: {DEFAULT_COMPATIBILITY_DATE}.\n❯❯ Add one to your {} file: {suggestion}, or\n❯❯ Pass it in your terminal: kiln dev --compatibility-date={DEFAULT_COMPATIBILITY_DATE}",
-          display_relative(&raw.path)
-        ));
-      }
-      DEFAULT_COMPATIBILITY_DATE.to_string()
+  if overrides.compatibility_date.is_none() && config.compatibility_date.is_none() {
+    if let Some(raw) = &raw {
+      let suggestion = match raw.path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => format!("compatibility_date = \"{DEFAULT_COMPATIBILITY_DATE}\""),
+        _ => format!("\"compatibility_date\": \"{DEFAULT_COMPATIBILITY_DATE}\""),
+      };
+      diag.warnings.push(format!(
+        "No compatibility_date was specified. Using the default compatibility date: {DEFAULT_COMPATIBILITY_DATE}.\n❯❯ Add one to your {} file: {suggestion}, or\n❯❯ Pass it in your terminal: kiln dev --compatibility-date={DEFAULT_COMPATIBILITY_DATE}",
+        display_relative(&raw.path)
+      ));
     }
-  };
-  let flags = overrides
-    .compatibility_flags
-    .clone()
-    .unwrap_or_else(|| config.compatibility_flags.clone());
-  let compat = match compat::resolve(&CompatInput {
-    date: &date,
-    flags: &flags,
-    experimental: overrides.experimental,
-    today: overrides.today,
-  }) {
-    Ok(resolved) => {
-      diag.warnings.extend(resolved.warnings.iter().cloned());
-      Some(resolved)
-    }
-    Err(errors) => {
-      diag.errors.extend(errors.errors);
-      diag.warnings.extend(errors.warnings);
-      None
-    }
-  };
+  }
+  let compat = resolve_compat(&config, overrides, &mut diag);
 
   let mut vars = config.vars.clone();
   for (key, value) in &overrides.vars {
@@ -542,7 +518,6 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
     dev: config.dev,
     routes: config.routes,
     services: config.services,
-    config_path: raw.map(|r| r.path),
     warnings,
   })
 }
@@ -564,27 +539,9 @@ pub fn plan_compat(
     Some(raw) => effective_config(raw, overrides.env.as_deref(), &mut diag),
     None => EffectiveConfig::default(),
   };
-  let date = overrides
-    .compatibility_date
-    .clone()
-    .or(config.compatibility_date)
-    .unwrap_or_else(|| DEFAULT_COMPATIBILITY_DATE.to_string());
-  let flags = overrides
-    .compatibility_flags
-    .clone()
-    .unwrap_or(config.compatibility_flags);
-  let resolved = compat::resolve(&CompatInput {
-    date: &date,
-    flags: &flags,
-    experimental: overrides.experimental,
-    today: overrides.today,
-  });
+  let resolved = resolve_compat(&config, overrides, &mut diag);
   match resolved {
-    Ok(resolved) => {
-      diag.warnings.extend(resolved.warnings.iter().cloned());
-      if diag.has_errors() {
-        return Err(diag.render(true).trim_end().to_string());
-      }
+    Some(resolved) if !diag.has_errors() => {
       let warnings = if diag.has_warnings() {
         diag.render(false)
       } else {
@@ -592,9 +549,41 @@ pub fn plan_compat(
       };
       Ok((resolved, warnings))
     }
+    _ => Err(diag.render(true).trim_end().to_string()),
+  }
+}
+
+/// The compatibility date (the command line's, else the configuration's,
+/// else kiln's default) and flags (the command line's list replaces the
+/// configuration's), resolved; every problem goes into `diag`.
+fn resolve_compat(
+  config: &EffectiveConfig,
+  overrides: &Overrides,
+  diag: &mut Diagnostics,
+) -> Option<Resolved> {
+  let date = overrides
+    .compatibility_date
+    .as_deref()
+    .or(config.compatibility_date.as_deref())
+    .unwrap_or(DEFAULT_COMPATIBILITY_DATE);
+  let flags = overrides
+    .compatibility_flags
+    .as_ref()
+    .unwrap_or(&config.compatibility_flags);
+  match compat::resolve(&CompatInput {
+    date,
+    flags,
+    experimental: overrides.experimental,
+    today: overrides.today,
+  }) {
+    Ok(resolved) => {
+      diag.warnings.extend(resolved.warnings.iter().cloned());
+      Some(resolved)
+    }
     Err(errors) => {
       diag.errors.extend(errors.errors);
-      Err(diag.render(true).trim_end().to_string())
+      diag.warnings.extend(errors.warnings);
+      None
     }
   }
 }
