@@ -70,8 +70,9 @@ struct End {
   mode: Mode,
   /// Pending: what the peer sent before accept(). Network: what to write.
   queue: VecDeque<Msg>,
-  /// Bytes of events for this end that JavaScript has not taken yet.
-  js_bytes: usize,
+  /// Bytes waiting for this end's reader: in the queue while pending, in
+  /// events JavaScript has not taken once accepted.
+  waiting_bytes: usize,
   /// Wakes the network writer.
   writer: Rc<Notify>,
   /// Network end: the Close code to send once the JavaScript peer has seen
@@ -103,7 +104,7 @@ impl Hub {
         peer,
         mode: Mode::Pending,
         queue: VecDeque::new(),
-        js_bytes: 0,
+        waiting_bytes: 0,
         writer: Rc::new(Notify::new()),
         fail_code: None,
       },
@@ -124,13 +125,16 @@ impl Hub {
       return; // the end is gone: nobody will read it
     };
     match end.mode {
-      Mode::Pending => end.queue.push_back(msg),
+      Mode::Pending => {
+        end.waiting_bytes += msg.weight();
+        end.queue.push_back(msg);
+      }
       Mode::Network => {
         end.queue.push_back(msg);
         end.writer.notify_one();
       }
       Mode::Js => {
-        end.js_bytes += msg.weight();
+        end.waiting_bytes += msg.weight();
         self.events.push((to, msg));
         self.events_ready.notify_one();
       }
@@ -152,6 +156,7 @@ impl Hub {
       return;
     }
     end.mode = Mode::Js;
+    end.waiting_bytes = 0; // counted again as the queue becomes events
     let queued: Vec<Msg> = end.queue.drain(..).collect();
     for msg in queued {
       self.deliver(id, msg);
@@ -161,8 +166,8 @@ impl Hub {
   /// Bytes waiting on the way to end `id` (for a reader's backpressure).
   fn backlog(&self, id: EndId) -> usize {
     self.ends.get(&id).map_or(0, |end| match end.mode {
-      Mode::Js => end.js_bytes,
-      _ => end.queue.iter().map(Msg::weight).sum(),
+      Mode::Pending | Mode::Js => end.waiting_bytes,
+      Mode::Network => end.queue.iter().map(Msg::weight).sum(),
     })
   }
 }
@@ -272,7 +277,7 @@ pub fn op_ws_take_events<'s>(scope: &mut v8::PinScope<'s, '_>) -> v8::Local<'s, 
     let events = std::mem::take(&mut h.events);
     for (id, msg) in &events {
       if let Some(end) = h.ends.get_mut(id) {
-        end.js_bytes = end.js_bytes.saturating_sub(msg.weight());
+        end.waiting_bytes = end.waiting_bytes.saturating_sub(msg.weight());
       }
     }
     if !events.is_empty() {
