@@ -25,6 +25,7 @@ reference:
 ## Run the whole test suite (unit tests and end-to-end tests over sockets)
 test: build reference
 	$(CARGO) test --locked --workspace $(ENGINE)
+	python3 -m unittest discover -s bench -p 'test_*.py'
 
 check-v8:
 	build/check-v8

@@ -9,6 +9,7 @@ const { core, primordials } = __bootstrap;
 const {
   op_kiln_next_requests,
   op_kiln_respond,
+  op_kiln_respond_stream,
   op_kiln_respond_text,
   op_kiln_respond_websocket,
 } = core.ops;
@@ -246,7 +247,6 @@ async function handle(head) {
       500,
       [["content-type", "text/plain;charset=UTF-8"]],
       core.encode("Worker threw exception\n"),
-      -1,
     );
   }
 }
@@ -268,7 +268,7 @@ function sendResponse(head, response) {
         "Uncaught",
         new TypeError("Can't return WebSocket in a Response after calling accept()."),
       );
-      op_kiln_respond_websocket(id, -1, inner.headerList);
+      op_kiln_respond_websocket(id, null, inner.headerList);
       return;
     }
     const end = websocket.coupleForResponse(ws);
@@ -286,7 +286,11 @@ function sendResponse(head, response) {
     return;
   }
   const { bytes, streamRid } = bodyForOp(body);
-  op_kiln_respond(id, inner.status, inner.headerList, bytes, streamRid);
+  if (streamRid !== null) {
+    op_kiln_respond_stream(id, inner.status, inner.headerList, streamRid);
+  } else {
+    op_kiln_respond(id, inner.status, inner.headerList, bytes);
+  }
 }
 
 return { entry, ExecutionContext, FetchEvent };

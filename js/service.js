@@ -1,5 +1,5 @@
 // Service bindings: `env.BINDING` is a Fetcher whose `fetch()` sends the
-// request to another worker of this kiln process (ops/src/service.rs).
+// request to another worker of this kiln process (ops/src/service/).
 // Also the one place that turns a Request/Response body into what the ops
 // take: static bytes, or a stream handed over as a resource.
 
@@ -23,7 +23,7 @@ const EMPTY = new Uint8Array(0);
  * body travels as bytes, a stream as the id of a readable resource.
  */
 function bodyForOp(body) {
-  if (body === null) return { bytes: EMPTY, streamRid: -1 };
+  if (body === null) return { bytes: EMPTY, streamRid: null };
   if (body.unusable()) {
     throw new TypeError("Body is unusable: the body was already read.");
   }
@@ -38,7 +38,7 @@ function bodyForOp(body) {
   const bytes = typeof source.body === "string"
     ? core.encode(source.body)
     : source.body;
-  return { bytes, streamRid: -1 };
+  return { bytes, streamRid: null };
 }
 
 class Fetcher {

@@ -1,9 +1,9 @@
 // The Workers WebSocket API: WebSocketPair, and WebSocket with accept(),
 // send(), close(), events and binaryType, following workerd's behaviour
-// (../shared/spec/websocket-semantics.md, sections 0-3) and the compatibility
-// flags that change it. The state machine lives here; bytes move in Rust
-// (ops/src/websocket.rs), which hands every pending event of the isolate to
-// one pump loop per op call.
+// (docs/websocket-behaviour.md) and the compatibility flags that change it.
+// This file owns each socket's state machine; Rust (ops/src/websocket/)
+// mirrors only where an end's messages go, moved by the ops called here, and
+// hands every pending event of the isolate to one pump loop per op call.
 
 (function () {
 const { core, primordials } = __bootstrap;
@@ -11,6 +11,7 @@ const {
   op_ws_abort,
   op_ws_accept,
   op_ws_close,
+  op_ws_close_without_code,
   op_ws_connect,
   op_ws_fail,
   op_ws_take_events,
@@ -218,7 +219,7 @@ class WebSocket extends event.EventTarget {
   close(code = undefined, reason = undefined) {
     const s = this[_s];
     // The argument checks come first, whatever the state (spec step 1).
-    let wireCode = -1;
+    let wireCode = null;
     if (code !== undefined) {
       const n = Number(code);
       const int = NumberIsFinite(n) ? MathTrunc(n) : 0;
@@ -251,7 +252,7 @@ class WebSocket extends event.EventTarget {
     }
     if (s.closedOutgoing || s.outgoingAborted || s.state === "released") return;
     if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
-    op_ws_close(s.id, wireCode, wireReason);
+    sendClose(s.id, wireCode, wireReason);
     s.closedOutgoing = true;
     maybeRelease(s);
   }
@@ -336,6 +337,12 @@ function viewBytes(view) {
 
 function isArrayBuffer(value) {
   return ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, value);
+}
+
+/** Queues a Close frame: `code` null sends one with an empty body. */
+function sendClose(id, code, reason) {
+  if (code === null) op_ws_close_without_code(id);
+  else op_ws_close(id, code, reason);
 }
 
 function validCloseCode(code) {
@@ -528,7 +535,7 @@ async function pump() {
   try {
     while (sockets.size > 0) {
       await op_ws_wait_events();
-      // [id, kind, payload, code, id, kind, ...] (ops/src/websocket.rs)
+      // [id, kind, payload, code, id, kind, ...] (op_ws_take_events)
       const events = op_ws_take_events();
       for (let i = 0; i < events.length; i += 4) {
         const ws = sockets.get(events[i]);
@@ -561,13 +568,13 @@ function deliver(ws, kind, payload, code) {
         s.state !== "released"
       ) {
         // The automatic reply echoes the received code and reason.
-        op_ws_close(s.id, code, payload);
+        sendClose(s.id, code, payload);
         s.closedOutgoing = true;
       }
       fire(
         ws,
         new event.CloseEvent("close", {
-          code: code < 0 ? 1005 : code,
+          code: code === null ? 1005 : code,
           reason: payload,
           wasClean: true,
         }),

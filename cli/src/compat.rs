@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use kiln_runtime::compat::{FlagDate, Reason, Resolved, FLAGS};
-use kiln_runtime::config::{self, Source};
+use kiln_host::compat::{FlagDate, Reason, Resolved, FLAGS};
+use kiln_host::config::{self, Source};
 use serde_json::json;
 
 use crate::ConfigArgs;

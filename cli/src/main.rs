@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use kiln_runtime::config::{self, Overrides, Source, WorkerPlan};
-use kiln_runtime::{Registry, Router};
+use kiln_host::config::{self, Overrides, Source, WorkerPlan};
+use kiln_host::registry::Registry;
+use kiln_host::routes::Router;
 
 #[derive(Parser)]
 #[command(
@@ -193,6 +194,7 @@ fn dev(args: DevArgs) -> Result<(), String> {
     .flat_map(|p| p.routes.iter().map(|r| (r.clone(), p.spec.name.clone())))
     .collect();
   let router = Arc::new(Router::new(&routes, registry.clone()));
+  let mut workers = Vec::new();
   let mut ready = Vec::new();
   for (i, plan) in plans.into_iter().enumerate() {
     let listener = bind(&plan, i == 0, args.ip, args.port)?;
@@ -206,15 +208,10 @@ fn dev(args: DevArgs) -> Result<(), String> {
       .into_iter()
       .map(|s| (s.binding, s.service))
       .collect();
-    let name = spec.name.clone();
-    let handle = kiln_runtime::start_worker(spec, listener, registry.clone(), router.clone())
-      .map_err(|e| e.to_string())?;
-    registry
-      .write()
-      .unwrap()
-      .insert(name.clone(), handle.requests.clone());
-    ready.push((name, address));
+    ready.push((spec.name.clone(), address));
+    workers.push((spec, listener));
   }
+  kiln_runtime::start_all(workers, &registry, router).map_err(|e| e.to_string())?;
   for (name, address) in ready {
     // Tests and scripts read these lines to learn the ports.
     println!("kiln: worker \"{name}\" ready on http://{address}");

@@ -1,15 +1,21 @@
-//! The Rust side of kiln's Web APIs: ops that the JavaScript in `js/` calls,
-//! and the `kiln` extension that bundles that JavaScript.
+//! The Rust side of kiln's Workers APIs: one folder per API, each beside its
+//! JavaScript twin in js/ (http/ ↔ dispatch.js, websocket/ ↔ websocket.js,
+//! service/ ↔ service.js), plus the worker's own facts (worker.rs ↔
+//! global_scope.js) and the TLS roots outbound connections trust (tls.rs).
+//! The `kiln` extension declared here bundles the ops and that JavaScript.
+//!
+//! The plain types these APIs exchange with the host (requests, bodies, the
+//! registry of workers) come from kiln-host; what is exported here is the
+//! extension and what its `init` takes.
 
 pub mod http;
 pub mod service;
 pub mod tls;
 pub mod websocket;
 pub mod worker;
-pub mod ws_client;
 
-pub use http::{IncomingRequest, RequestBody, RequestQueue, ResponseBody};
-pub use service::{Registry, ServiceBindings};
+pub use http::RequestQueue;
+pub use service::ServiceBindings;
 pub use worker::{EntryFunction, WorkerInfo};
 
 deno_core::extension!(
@@ -18,19 +24,21 @@ deno_core::extension!(
   ops = [
     http::op_kiln_next_requests,
     http::op_kiln_respond,
+    http::op_kiln_respond_stream,
     http::op_kiln_respond_text,
-    http::op_kiln_respond_websocket,
-    websocket::op_ws_pair,
-    websocket::op_ws_accept,
-    websocket::op_ws_send_text,
-    websocket::op_ws_send_binary,
-    websocket::op_ws_close,
-    websocket::op_ws_release,
-    websocket::op_ws_fail,
-    websocket::op_ws_wait_events,
-    websocket::op_ws_take_events,
-    ws_client::op_ws_connect,
-    ws_client::op_ws_abort,
+    websocket::ops::op_kiln_respond_websocket,
+    websocket::ops::op_ws_pair,
+    websocket::ops::op_ws_accept,
+    websocket::ops::op_ws_send_text,
+    websocket::ops::op_ws_send_binary,
+    websocket::ops::op_ws_close,
+    websocket::ops::op_ws_close_without_code,
+    websocket::ops::op_ws_release,
+    websocket::ops::op_ws_fail,
+    websocket::ops::op_ws_wait_events,
+    websocket::ops::op_ws_take_events,
+    websocket::ops::op_ws_connect,
+    websocket::ops::op_ws_abort,
     service::op_kiln_service_fetch,
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::compat::{self, CompatDate, CompatInput, Resolved, DEFAULT_COMPATIBILITY_DATE};
-use crate::isolate::WorkerSpec;
 pub use validate::Diagnostics;
 
 /// The names wrangler recognises, in its order of preference: each name is
@@ -402,6 +401,22 @@ pub fn find_source(path: Option<&Path>) -> Result<Source, String> {
   // A script: wrangler still reads the configuration found from the script's
   // directory (for its date, flags and vars), with the script as `main`.
   Ok(Source::Script(path))
+}
+
+/// Everything needed to start one worker, as plain data.
+#[derive(Clone, Debug)]
+pub struct WorkerSpec {
+  pub name: String,
+  /// The entry script (canonical path).
+  pub main: PathBuf,
+  /// Imports are allowed below this directory only.
+  pub root: PathBuf,
+  /// The vars of the `env` given to handlers.
+  pub env: Value,
+  /// The resolved compatibility date and flags.
+  pub compat: Resolved,
+  /// Service bindings: binding name → name of the worker it calls.
+  pub services: Vec<(String, String)>,
 }
 
 /// A worker ready to start, and what kiln has to say about its configuration.

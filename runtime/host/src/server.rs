@@ -1,44 +1,52 @@
-//! HTTP/1.1 serving with hyper: every request becomes a call of the worker's
-//! fetch handler through its request queue.
+//! HTTP/1.1 serving with hyper: every request on a worker's listener becomes
+//! an [`IncomingRequest`] on the queue of the worker it is routed to.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use kiln_ops::{IncomingRequest, ResponseBody};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::isolate::WorkerHandle;
+use crate::http::{error_response, IncomingRequest, RequestSender, ResponseBody, WebSocketUpgrade};
 use crate::routes::Router;
 
-pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle, router: Arc<Router>) {
+/// The worker a listener belongs to: where requests no route claims go.
+#[derive(Clone)]
+pub struct Listener {
+  pub worker: Arc<str>,
+  pub requests: RequestSender,
+}
+
+/// Accepts connections on `listener` until the process ends. Runs on the
+/// worker's own thread (a current-thread runtime with a `LocalSet`), so a
+/// request to this worker never crosses a thread.
+pub async fn serve(listener: TcpListener, owner: Listener, router: Arc<Router>) {
   loop {
     let (stream, peer) = match listener.accept().await {
       Ok(conn) => conn,
       Err(e) => {
         // Running out of file descriptors and the like: wait and retry
         // rather than end the server.
-        eprintln!("[{}] accept failed: {e}", worker.name);
+        eprintln!("[{}] accept failed: {e}", owner.worker);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         continue;
       }
     };
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().ok();
-    let worker = worker.clone();
+    let owner = owner.clone();
     let router = router.clone();
     tokio::task::spawn_local(async move {
       let service = service_fn(move |req| {
-        let worker = worker.clone();
+        let owner = owner.clone();
         let router = router.clone();
-        async move { Ok::<_, Infallible>(handle(worker, &router, req, local, peer).await) }
+        async move { Ok::<_, Infallible>(handle(owner, &router, req, local, peer).await) }
       });
       let conn = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
@@ -50,7 +58,7 @@ pub async fn accept_loop(listener: TcpListener, worker: WorkerHandle, router: Ar
 }
 
 async fn handle(
-  worker: WorkerHandle,
+  owner: Listener,
   router: &Router,
   mut req: hyper::Request<Incoming>,
   local: Option<SocketAddr>,
@@ -58,9 +66,11 @@ async fn handle(
 ) -> hyper::Response<ResponseBody> {
   let url = request_url(&req, local);
   // Kept aside in case the worker answers with a WebSocket (101).
-  let upgrade = websocket_key(&req).map(|key| (hyper::upgrade::on(&mut req), key));
+  let upgrade = websocket_key(&req).map(|key| WebSocketUpgrade {
+    on_upgrade: hyper::upgrade::on(&mut req),
+    key,
+  });
   let (parts, body) = req.into_parts();
-  let headers = kiln_ops::http::header_list(&parts.headers);
   let body = if body.is_end_stream() {
     None
   } else {
@@ -70,13 +80,13 @@ async fn handle(
   let request = IncomingRequest {
     method: parts.method.as_str().to_string(),
     url,
-    headers,
+    headers: parts.headers,
     body,
     reply,
     upgrade,
   };
   // A request whose URL matches another worker's route goes to that worker.
-  let queue = router.route(&request.url).unwrap_or(worker.requests);
+  let queue = router.route(&request.url).unwrap_or(owner.requests);
   if queue.send(request).is_err() {
     return error_response(503, "The worker has stopped.\n");
   }
@@ -110,15 +120,4 @@ fn request_url(req: &hyper::Request<Incoming>, local: Option<SocketAddr>) -> Str
     .unwrap_or_else(|| "localhost".to_string());
   let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
   format!("http://{host}{path}")
-}
-
-fn error_response(status: u16, message: &'static str) -> hyper::Response<ResponseBody> {
-  let mut response =
-    hyper::Response::new(ResponseBody::full(Bytes::from_static(message.as_bytes())));
-  *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-  response.headers_mut().insert(
-    hyper::header::CONTENT_TYPE,
-    hyper::header::HeaderValue::from_static("text/plain;charset=UTF-8"),
-  );
-  response
 }

@@ -2,8 +2,8 @@
 //! any worker's port goes to the worker whose route pattern matches its URL
 //! (most specific pattern first), as in a multi-worker `wrangler dev`.
 
-use kiln_ops::{IncomingRequest, Registry};
-use tokio::sync::mpsc::UnboundedSender;
+use crate::http::RequestSender;
+use crate::registry::Registry;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Route {
@@ -95,9 +95,9 @@ impl Router {
   }
 
   /// The queue of the worker a URL is routed to, if a route matches.
-  pub fn route(&self, url: &str) -> Option<UnboundedSender<IncomingRequest>> {
+  pub fn route(&self, url: &str) -> Option<RequestSender> {
     let worker = self.worker_for(url)?;
-    self.registry.as_ref()?.read().ok()?.get(worker).cloned()
+    self.registry.as_ref()?.get(worker)
   }
 }
 

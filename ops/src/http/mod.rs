@@ -1,0 +1,226 @@
+//! The `fetch` handler's side of HTTP: the host hands each request to the
+//! isolate through the worker's queue; JavaScript (js/dispatch.js) drains the
+//! queue in batches with `op_kiln_next_requests` (one op call per wake-up,
+//! however many requests arrived) and answers each one with one of the
+//! `op_kiln_respond*` ops. Bodies travel as deno resources (body.rs) so that
+//! large bodies stream in both directions instead of being buffered.
+
+pub mod body;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use deno_core::{op2, AsyncRefCell, ByteString, JsBuffer, OpState, RcRef, ResourceId};
+use deno_error::JsErrorBox;
+use kiln_host::http::{IncomingRequest, Reply, ResponseBody, WebSocketUpgrade};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+pub use body::{body_resource, pump_resource, BodyResource};
+
+/// A request handed to JavaScript and not answered yet.
+pub(crate) struct Pending {
+  pub reply: Reply,
+  pub upgrade: Option<WebSocketUpgrade>,
+}
+
+/// The receiving half of a worker's request queue, kept in the isolate's `OpState`.
+pub struct RequestQueue {
+  rx: Rc<AsyncRefCell<mpsc::UnboundedReceiver<IncomingRequest>>>,
+  /// Requests handed to JavaScript that have not been answered yet.
+  pending: RefCell<HashMap<u32, Pending>>,
+  next_id: RefCell<u32>,
+}
+
+impl RequestQueue {
+  pub fn new(rx: mpsc::UnboundedReceiver<IncomingRequest>) -> Self {
+    Self {
+      rx: Rc::new(AsyncRefCell::new(rx)),
+      pending: RefCell::new(HashMap::new()),
+      next_id: RefCell::new(1),
+    }
+  }
+}
+
+/// What JavaScript sees of a request: enough to build a `Request` object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestHead {
+  id: u32,
+  method: String,
+  url: String,
+  headers: Vec<(ByteString, ByteString)>,
+  body_rid: Option<ResourceId>,
+}
+
+const MAX_BATCH: usize = 256;
+
+/// Waits for at least one request, then returns every request that is queued
+/// (up to a batch limit), or `null` once the server has shut down.
+#[op2]
+#[serde]
+pub async fn op_kiln_next_requests(
+  state: Rc<RefCell<OpState>>,
+) -> Result<Option<Vec<RequestHead>>, JsErrorBox> {
+  let rx = state.borrow().borrow::<RequestQueue>().rx.clone();
+  let mut rx = RcRef::map(rx, |r| r).borrow_mut().await;
+  let Some(first) = rx.recv().await else {
+    return Ok(None);
+  };
+  let mut batch = vec![first];
+  while batch.len() < MAX_BATCH {
+    match rx.try_recv() {
+      Ok(req) => batch.push(req),
+      Err(_) => break,
+    }
+  }
+  drop(rx);
+  let mut state = state.borrow_mut();
+  let mut heads = Vec::with_capacity(batch.len());
+  for req in batch {
+    let body_rid = req
+      .body
+      .map(|body| state.resource_table.add(BodyResource::new(body)));
+    let queue = state.borrow::<RequestQueue>();
+    let id = {
+      let mut next = queue.next_id.borrow_mut();
+      let id = *next;
+      *next = next.wrapping_add(1).max(1);
+      id
+    };
+    queue.pending.borrow_mut().insert(
+      id,
+      Pending {
+        reply: req.reply,
+        upgrade: req.upgrade,
+      },
+    );
+    heads.push(RequestHead {
+      id,
+      method: req.method,
+      url: req.url,
+      headers: header_list(&req.headers),
+      body_rid,
+    });
+  }
+  Ok(Some(heads))
+}
+
+/// Answers request `id` with a body given whole (possibly empty).
+#[op2]
+pub fn op_kiln_respond(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u16,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[buffer] body: JsBuffer,
+) -> Result<(), JsErrorBox> {
+  let Some(Pending { reply, .. }) = take_pending(state, id) else {
+    // The request was already answered, or the client went away.
+    return Ok(());
+  };
+  let body = if body.is_empty() {
+    ResponseBody::Empty
+  } else {
+    ResponseBody::Full(Some(Bytes::from(body.to_vec())))
+  };
+  send_response(reply, status, headers, body)
+}
+
+/// Answers request `id` with the body read from resource `rid` (a JavaScript
+/// `ReadableStream` turned into a resource), pumped as it produces chunks.
+#[op2]
+pub fn op_kiln_respond_stream(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u16,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[smi] rid: ResourceId,
+) -> Result<(), JsErrorBox> {
+  let resource = state
+    .resource_table
+    .take_any(rid)
+    .map_err(JsErrorBox::from_err)?;
+  let Some(Pending { reply, .. }) = take_pending(state, id) else {
+    resource.close();
+    return Ok(());
+  };
+  send_response(reply, status, headers, pump_resource(resource))
+}
+
+/// Answers request `id` with a string body (the common case: no encoding in
+/// JavaScript, no intermediate buffer).
+#[op2]
+pub fn op_kiln_respond_text(
+  state: &mut OpState,
+  #[smi] id: u32,
+  #[smi] status: u16,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[string] body: String,
+) -> Result<(), JsErrorBox> {
+  let Some(Pending { reply, .. }) = take_pending(state, id) else {
+    return Ok(());
+  };
+  let body = if body.is_empty() {
+    ResponseBody::Empty
+  } else {
+    ResponseBody::Full(Some(Bytes::from(body)))
+  };
+  send_response(reply, status, headers, body)
+}
+
+/// The unanswered request `id`, taken out of the pending set.
+pub(crate) fn take_pending(state: &OpState, id: u32) -> Option<Pending> {
+  state
+    .borrow::<RequestQueue>()
+    .pending
+    .borrow_mut()
+    .remove(&id)
+}
+
+/// A header map as deno's header lists are: (name, value) byte strings.
+pub fn header_list(headers: &http::HeaderMap) -> Vec<(ByteString, ByteString)> {
+  headers
+    .iter()
+    .map(|(name, value)| {
+      (
+        ByteString::from(name.as_str()),
+        ByteString::from(value.as_bytes().to_vec()),
+      )
+    })
+    .collect()
+}
+
+/// A header list from JavaScript as a header map; deno_fetch's `Headers`
+/// has validated every name and value already, so an error here is a bug
+/// reported to the caller rather than a panic.
+pub fn header_map(headers: &[(ByteString, ByteString)]) -> Result<http::HeaderMap, JsErrorBox> {
+  let mut map = http::HeaderMap::with_capacity(headers.len());
+  for (name, value) in headers {
+    let name = http::HeaderName::from_bytes(name)
+      .map_err(|e| JsErrorBox::type_error(format!("Invalid header name: {e}")))?;
+    let value = http::HeaderValue::from_bytes(value)
+      .map_err(|e| JsErrorBox::type_error(format!("Invalid header value: {e}")))?;
+    map.append(name, value);
+  }
+  Ok(map)
+}
+
+fn send_response(
+  reply: Reply,
+  status: u16,
+  headers: Vec<(ByteString, ByteString)>,
+  body: ResponseBody,
+) -> Result<(), JsErrorBox> {
+  let mut builder = http::Response::builder().status(status);
+  for (name, value) in headers {
+    builder = builder.header(name.as_slice(), value.as_slice());
+  }
+  let response = builder
+    .body(body)
+    .map_err(|e| JsErrorBox::type_error(format!("Invalid response: {e}")))?;
+  let _ = reply.send(response);
+  Ok(())
+}

@@ -1,0 +1,215 @@
+//! The ends of every `WebSocketPair` of an isolate, and the messages between
+//! them. All of it lives on the isolate's thread in one [`Hub`].
+//!
+//! Each end has a [`Route`], Rust's mirror of the JavaScript state machine
+//! (see mod.rs): *pending* (not accepted: what its peer sends waits in its
+//! queue), *JavaScript* (accepted: what it receives becomes an event, and
+//! JavaScript drains every pending event of the isolate with one op call),
+//! or *network* (returned in a 101, or the far side of an outbound socket:
+//! its queue is what the connection's writer sends, and what the connection
+//! reads goes to its peer). Frames between a connection and its peer never
+//! pass through JavaScript.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use bytes::Bytes;
+use deno_error::JsErrorBox;
+use tokio::sync::Notify;
+
+pub type EndId = u32;
+
+/// What travels between two ends.
+#[derive(Debug, Clone)]
+pub enum Msg {
+  Text(Bytes),
+  Binary(Bytes),
+  /// A Close frame: code (none for an empty body) and reason.
+  Close(Option<u16>, String),
+  /// The peer's connection ended without a Close frame.
+  Disconnected,
+  /// The peer's connection broke the protocol; the text is the error message.
+  Error(String),
+  /// An answer to a ping (network ends only).
+  Pong(Bytes),
+}
+
+impl Msg {
+  pub(crate) fn weight(&self) -> usize {
+    match self {
+      Msg::Text(b) | Msg::Binary(b) | Msg::Pong(b) => b.len() + 16,
+      Msg::Close(_, r) => r.len() + 16,
+      Msg::Disconnected | Msg::Error(_) => 16,
+    }
+  }
+}
+
+/// Where what an end receives goes: the mirror of the end's state in
+/// js/websocket.js.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+  Pending,
+  Js,
+  Network,
+}
+
+pub(crate) struct End {
+  pub peer: EndId,
+  pub route: Route,
+  /// Pending: what the peer sent before accept(). Network: what to write.
+  pub queue: VecDeque<Msg>,
+  /// Bytes waiting for this end's reader: in the queue while pending or on
+  /// the network, in events JavaScript has not taken once accepted.
+  pub waiting_bytes: usize,
+  /// Wakes the network writer.
+  pub writer: Rc<Notify>,
+  /// Network end: the Close code to send once the JavaScript peer has seen
+  /// the protocol error, so that what it sent before goes out first.
+  pub fail_code: Option<(u16, String)>,
+}
+
+impl End {
+  /// Queues `msg` for the network writer.
+  pub fn push_out(&mut self, msg: Msg) {
+    self.waiting_bytes += msg.weight();
+    self.queue.push_back(msg);
+    self.writer.notify_one();
+  }
+
+  /// Everything queued for the network writer, taken.
+  pub fn take_out(&mut self) -> VecDeque<Msg> {
+    self.waiting_bytes = 0;
+    std::mem::take(&mut self.queue)
+  }
+}
+
+#[derive(Default)]
+pub struct Hub {
+  pub(crate) ends: HashMap<EndId, End>,
+  next_id: EndId,
+  /// Events for accepted ends, in delivery order.
+  pub(crate) events: Vec<(EndId, Msg)>,
+  /// Wakes the JavaScript event pump.
+  pub(crate) events_ready: Rc<Notify>,
+  /// Wakes network readers paused for backpressure.
+  pub(crate) drained: Rc<Notify>,
+}
+
+pub type SharedHub = Rc<RefCell<Hub>>;
+
+/// A fresh hub for an isolate's op state (done by the `kiln` extension).
+pub fn new_hub() -> SharedHub {
+  Rc::new(RefCell::new(Hub::default()))
+}
+
+/// The error for an op that the mirror does not allow: a bug in kiln, said
+/// as one rather than ignored.
+fn out_of_step(id: EndId, what: &str, route: Option<Route>) -> JsErrorBox {
+  JsErrorBox::type_error(format!(
+    "kiln internal error: WebSocket end {id} cannot {what} (its Rust side is {route:?})"
+  ))
+}
+
+impl Hub {
+  fn new_end(&mut self, peer: EndId) -> EndId {
+    self.next_id += 1;
+    let id = self.next_id;
+    self.ends.insert(
+      id,
+      End {
+        peer,
+        route: Route::Pending,
+        queue: VecDeque::new(),
+        waiting_bytes: 0,
+        writer: Rc::new(Notify::new()),
+        fail_code: None,
+      },
+    );
+    id
+  }
+
+  /// A new pair of pending ends.
+  pub fn pair(&mut self) -> (EndId, EndId) {
+    let a = self.new_end(0);
+    let b = self.new_end(a);
+    if let Some(end) = self.ends.get_mut(&a) {
+      end.peer = b;
+    }
+    (a, b)
+  }
+
+  pub(crate) fn route(&self, id: EndId) -> Option<Route> {
+    self.ends.get(&id).map(|e| e.route)
+  }
+
+  /// Hands `msg` to end `to`, in whatever way its route calls for.
+  pub(crate) fn deliver(&mut self, to: EndId, msg: Msg) {
+    let Some(end) = self.ends.get_mut(&to) else {
+      return; // the end is gone: nobody will read it
+    };
+    match end.route {
+      Route::Pending => {
+        end.waiting_bytes += msg.weight();
+        end.queue.push_back(msg);
+      }
+      Route::Network => end.push_out(msg),
+      Route::Js => {
+        end.waiting_bytes += msg.weight();
+        self.events.push((to, msg));
+        self.events_ready.notify_one();
+      }
+    }
+  }
+
+  /// What JavaScript sends on end `from` goes to its peer.
+  pub(crate) fn send(&mut self, from: EndId, msg: Msg) {
+    if let Some(peer) = self.ends.get(&from).map(|e| e.peer) {
+      self.deliver(peer, msg);
+    }
+  }
+
+  /// Pending → JavaScript: what waited in the queue becomes events.
+  pub(crate) fn accept(&mut self, id: EndId) -> Result<(), JsErrorBox> {
+    let end = match self.ends.get_mut(&id) {
+      Some(end) if end.route == Route::Pending => end,
+      other => return Err(out_of_step(id, "be accepted", other.map(|e| e.route))),
+    };
+    end.route = Route::Js;
+    end.waiting_bytes = 0; // counted again as the queue becomes events
+    let queued: Vec<Msg> = end.queue.drain(..).collect();
+    for msg in queued {
+      self.deliver(id, msg);
+    }
+    Ok(())
+  }
+
+  /// Pending → network: the end is coupled to a connection that is being
+  /// set up; what its peer sends meanwhile waits in its queue for the writer.
+  pub(crate) fn couple(&mut self, id: EndId) -> Result<(), JsErrorBox> {
+    match self.ends.get_mut(&id) {
+      Some(end) if end.route == Route::Pending => {
+        end.route = Route::Network;
+        Ok(())
+      }
+      _ => Err(JsErrorBox::type_error(
+        "Can't return WebSocket that was already used in a response.",
+      )),
+    }
+  }
+
+  /// Bytes waiting on the way to end `id` (for a reader's backpressure).
+  pub(crate) fn backlog(&self, id: EndId) -> usize {
+    self.ends.get(&id).map_or(0, |end| end.waiting_bytes)
+  }
+
+  /// A network end's connection is gone: its peer hears that the other side
+  /// went away, unless it already heard how it ended.
+  pub(crate) fn connection_ended(&mut self, id: EndId, tell_peer: bool) {
+    if let Some(end) = self.ends.remove(&id) {
+      if tell_peer {
+        self.deliver(end.peer, Msg::Disconnected);
+      }
+    }
+  }
+}

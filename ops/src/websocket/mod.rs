@@ -1,0 +1,26 @@
+//! WebSockets: `WebSocketPair`, accept/send/close and their events
+//! (js/websocket.js), coupled to client connections and outbound sockets.
+//!
+//! One owner per state machine:
+//! - The Workers state machine of a socket (readyState, `allowHalfOpen`,
+//!   which call is allowed when, which event fires, the close handshake per
+//!   compatibility flag) is owned by js/websocket.js.
+//! - Rust mirrors one fact of it per end, its [`hub::Route`]: where what the
+//!   end receives goes (held while pending, to JavaScript once accepted, to a
+//!   connection once returned in a 101). JavaScript moves the mirror only
+//!   through the ops in ops.rs, and each of those refuses a move its mirror
+//!   does not allow, so the two cannot drift apart in silence.
+//! - The RFC 6455 side of a connection (frames, fragments, pings, protocol
+//!   errors and when the Close that fails a connection goes out) is owned by
+//!   conn.rs; JavaScript never sees a frame.
+//!
+//! Files: hub.rs (ends and delivery), conn.rs (the read and write loops of a
+//! connection), handshake.rs (both handshakes and the 101 header rules),
+//! ops.rs (what JavaScript calls).
+
+pub mod conn;
+pub mod handshake;
+pub mod hub;
+pub mod ops;
+
+pub use hub::{new_hub, SharedHub};

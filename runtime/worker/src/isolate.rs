@@ -1,0 +1,148 @@
+//! One isolate: created with deno's Web API extensions and kiln's own, its
+//! worker's script run in the format wrangler would pick, and its handlers
+//! found. Everything here runs on the worker's thread (see worker.rs).
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
+use kiln_host::config::WorkerSpec;
+use kiln_host::http::IncomingRequest;
+use kiln_host::registry::Registry;
+use kiln_ops::{EntryFunction, RequestQueue, ServiceBindings, WorkerInfo};
+use tokio::sync::mpsc;
+
+use crate::errors::{describe_core_error, describe_js_error, StartupError};
+use crate::loader::WorkerModuleLoader;
+
+pub(crate) fn create_isolate(
+  spec: &WorkerSpec,
+  rx: mpsc::UnboundedReceiver<IncomingRequest>,
+  registry: Registry,
+) -> Result<JsRuntime, StartupError> {
+  let extensions = vec![
+    deno_webidl::deno_webidl::init(),
+    deno_web::deno_web::init(
+      Arc::new(deno_web::BlobStore::default()),
+      None,
+      false,
+      deno_web::InMemoryBroadcastChannel::default(),
+    ),
+    deno_fetch::deno_fetch::init(deno_fetch::Options {
+      user_agent: "kiln".to_string(),
+      root_cert_store_provider: Some(Arc::new(kiln_ops::tls::RootStoreProvider)),
+      ..Default::default()
+    }),
+    deno_crypto::deno_crypto::init(None),
+    kiln_ops::kiln::init(
+      WorkerInfo {
+        name: spec.name.clone(),
+        env: spec.env.clone(),
+        services: spec
+          .services
+          .iter()
+          .map(|(binding, _)| binding.clone())
+          .collect(),
+        flags: spec.compat.enabled_names(),
+      },
+      RequestQueue::new(rx),
+      ServiceBindings {
+        bindings: spec.services.iter().cloned().collect(),
+        registry,
+      },
+    ),
+  ];
+  let js = JsRuntime::try_new(RuntimeOptions {
+    module_loader: Some(Rc::new(WorkerModuleLoader::new(spec.root.clone()))),
+    extensions,
+    ..Default::default()
+  })
+  .map_err(|e| {
+    StartupError(format!(
+      "cannot create the isolate: {}",
+      describe_core_error(&e)
+    ))
+  })?;
+  js.op_state()
+    .borrow_mut()
+    .put(crate::permissions::for_workers());
+  Ok(js)
+}
+
+/// Runs the worker's script, in the format wrangler would pick: a script that
+/// is a valid classic script is a service worker; one with `import`/`export`
+/// is an ES module, and its default export holds the handlers.
+pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), StartupError> {
+  let fail = |what: String| StartupError(format!("worker \"{}\": {what}", spec.name));
+  let code = std::fs::read_to_string(&spec.main)
+    .map_err(|e| fail(format!("cannot read {}: {e}", spec.main.display())))?;
+  let url = url::Url::from_file_path(&spec.main)
+    .map_err(|_| fail(format!("not a file path: {}", spec.main.display())))?;
+  let service_worker = compiles_as_classic_script(js, &code);
+  call_entry(js, "prepare", |scope| {
+    v8::Boolean::new(scope, service_worker).into()
+  })
+  .await
+  .map_err(&fail)?;
+  if service_worker {
+    js.execute_script(url.to_string(), code)
+      .map_err(|e| fail(describe_js_error(&e)))?;
+    call_entry(js, "start", |scope| v8::undefined(scope).into())
+      .await
+      .map_err(&fail)?;
+  } else {
+    let id = js
+      .load_main_es_module_from_code(&url, code)
+      .await
+      .map_err(|e| fail(describe_core_error(&e)))?;
+    let evaluated = js.mod_evaluate(id);
+    js.with_event_loop_future(evaluated, PollEventLoopOptions::default())
+      .await
+      .map_err(|e| fail(describe_core_error(&e)))?;
+    let namespace = js
+      .get_module_namespace(id)
+      .map_err(|e| fail(describe_core_error(&e)))?;
+    call_entry(js, "start", move |scope| {
+      v8::Local::new(scope, &namespace).into()
+    })
+    .await
+    .map_err(&fail)?;
+  }
+  Ok(())
+}
+
+fn compiles_as_classic_script(js: &mut JsRuntime, code: &str) -> bool {
+  deno_core::scope!(scope, js);
+  let Some(source) = v8::String::new(scope, code) else {
+    return false;
+  };
+  v8::tc_scope!(let tc, scope);
+  v8::Script::compile(tc, source, None).is_some()
+}
+
+/// Calls `entry(kind, arg)` of js/dispatch.js and waits for it.
+async fn call_entry(
+  js: &mut JsRuntime,
+  kind: &str,
+  arg: impl for<'s> FnOnce(&mut v8::PinScope<'s, '_>) -> v8::Local<'s, v8::Value>,
+) -> Result<(), String> {
+  let entry = js
+    .op_state()
+    .borrow()
+    .try_borrow::<EntryFunction>()
+    .map(|e| e.0.clone())
+    .ok_or_else(|| "the runtime's bootstrap did not complete".to_string())?;
+  let args = {
+    deno_core::scope!(scope, js);
+    let kind = v8::String::new(scope, kind).unwrap();
+    let kind = v8::Global::new(scope, v8::Local::<v8::Value>::from(kind));
+    let arg = arg(scope);
+    let arg = v8::Global::new(scope, arg);
+    [kind, arg]
+  };
+  let call = js.call_with_args(&entry, &args);
+  js.with_event_loop_future(call, PollEventLoopOptions::default())
+    .await
+    .map(|_| ())
+    .map_err(|e| describe_js_error(&e))
+}

@@ -1,0 +1,14 @@
+//! kiln's runtime: a worker is an isolate with kiln's ops (kiln-ops),
+//! composed with its listener and the process's registry (kiln-host), on a
+//! thread of its own. The command line (cli/) starts workers through
+//! [`start_all`]; dependencies run one way: cli → runtime → ops → host.
+
+mod errors;
+mod isolate;
+mod loader;
+mod permissions;
+mod worker;
+
+pub use errors::StartupError;
+pub use kiln_ops::websocket::handshake::accept_key as websocket_accept_key;
+pub use worker::{start_all, Worker};

@@ -1,0 +1,159 @@
+//! One worker = one isolate on its own thread. The thread runs a
+//! current-thread tokio runtime that owns the isolate, the worker's listener
+//! and every connection to it, so a request never crosses a thread on its way
+//! from the socket to JavaScript and back.
+//!
+//! Starting is two steps so that no request can reach a worker the registry
+//! does not know yet: [`Worker::start`] runs the script and returns the
+//! worker's request queue; [`Worker::serve`] opens its listener. [`start_all`]
+//! starts every worker, registers them all, and only then serves any.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use deno_core::PollEventLoopOptions;
+use kiln_host::config::WorkerSpec;
+use kiln_host::http::RequestSender;
+use kiln_host::registry::Registry;
+use kiln_host::routes::Router;
+use kiln_host::server::{self, Listener};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::errors::{describe_core_error, StartupError};
+use crate::isolate::{create_isolate, load_script};
+
+/// What a started worker's thread waits for before it serves.
+struct ServeOrder {
+  listener: TcpListener,
+  router: Arc<Router>,
+  done: std::sync::mpsc::Sender<Result<(), StartupError>>,
+}
+
+/// A worker whose script has run: it answers requests sent to its queue,
+/// and serves no listener yet.
+pub struct Worker {
+  pub name: Arc<str>,
+  pub requests: RequestSender,
+  serve: oneshot::Sender<ServeOrder>,
+}
+
+impl Worker {
+  /// Starts the worker's thread, creates its isolate and runs its script.
+  /// Returns once the handlers were found, or with the reason it could not
+  /// start.
+  pub fn start(spec: WorkerSpec, registry: Registry) -> Result<Worker, StartupError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let name = spec.name.clone();
+    std::thread::Builder::new()
+      .name(format!("worker:{name}"))
+      .spawn(move || run_thread(spec, registry, ready_tx))
+      .map_err(|e| StartupError(format!("cannot start a thread for worker \"{name}\": {e}")))?;
+    ready_rx
+      .recv()
+      .map_err(|_| StartupError(format!("worker \"{name}\" stopped during start-up")))?
+  }
+
+  /// Serves `listener` from the worker's thread; requests whose URL matches
+  /// another worker's route go to that worker.
+  pub fn serve(self, listener: TcpListener, router: Arc<Router>) -> Result<(), StartupError> {
+    let (done, result) = std::sync::mpsc::channel();
+    let order = ServeOrder {
+      listener,
+      router,
+      done,
+    };
+    let stopped = || StartupError(format!("worker \"{}\" stopped before serving", self.name));
+    self.serve.send(order).map_err(|_| stopped())?;
+    result.recv().map_err(|_| stopped())?
+  }
+}
+
+/// Starts every worker, adds each to `registry`, then serves each one's
+/// listener: every worker a route or service binding names is registered
+/// before the first request is accepted.
+pub fn start_all(
+  workers: Vec<(WorkerSpec, TcpListener)>,
+  registry: &Registry,
+  router: Arc<Router>,
+) -> Result<(), StartupError> {
+  let mut started = Vec::with_capacity(workers.len());
+  for (spec, listener) in workers {
+    let worker = Worker::start(spec, registry.clone())?;
+    started.push((worker, listener));
+  }
+  for (worker, _) in &started {
+    registry.insert(&worker.name, worker.requests.clone());
+  }
+  for (worker, listener) in started {
+    worker.serve(listener, router.clone())?;
+  }
+  Ok(())
+}
+
+fn run_thread(
+  spec: WorkerSpec,
+  registry: Registry,
+  ready: std::sync::mpsc::Sender<Result<Worker, StartupError>>,
+) {
+  let rt = match tokio::runtime::Builder::new_current_thread()
+    .enable_all()
+    .build()
+  {
+    Ok(rt) => rt,
+    Err(e) => {
+      let _ = ready.send(Err(StartupError(format!(
+        "cannot start an event loop: {e}"
+      ))));
+      return;
+    }
+  };
+  let local = tokio::task::LocalSet::new();
+  local.block_on(&rt, async move {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut js = match create_isolate(&spec, rx, registry) {
+      Ok(js) => js,
+      Err(e) => {
+        let _ = ready.send(Err(e));
+        return;
+      }
+    };
+    if let Err(e) = load_script(&mut js, &spec).await {
+      let _ = ready.send(Err(e));
+      return;
+    }
+    let name: Arc<str> = spec.name.as_str().into();
+    let (serve_tx, serve_rx) = oneshot::channel::<ServeOrder>();
+    let owner = Listener {
+      worker: name.clone(),
+      requests: tx.clone(),
+    };
+    tokio::task::spawn_local(async move {
+      let Ok(order) = serve_rx.await else { return };
+      match tokio::net::TcpListener::from_std(order.listener) {
+        Ok(listener) => {
+          let _ = order.done.send(Ok(()));
+          server::serve(listener, owner, order.router).await;
+        }
+        Err(e) => {
+          let _ = order
+            .done
+            .send(Err(StartupError(format!("cannot listen: {e}"))));
+        }
+      }
+    });
+    let _ = ready.send(Ok(Worker {
+      name,
+      requests: tx,
+      serve: serve_tx,
+    }));
+    // The event loop only ends when nothing is pending, which for a serving
+    // worker means its request queue was closed. An error that escaped
+    // JavaScript is reported and the worker keeps serving.
+    loop {
+      match js.run_event_loop(PollEventLoopOptions::default()).await {
+        Ok(()) => break,
+        Err(e) => eprintln!("[{}] {}", spec.name, describe_core_error(&e)),
+      }
+    }
+  });
+}
