@@ -213,3 +213,54 @@ impl Hub {
     }
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn an_end_is_accepted_once_and_only_while_pending() {
+    let mut hub = Hub::default();
+    let (a, b) = hub.pair();
+    hub.send(b, Msg::Text(Bytes::from_static(b"early")));
+    hub.accept(a).expect("a pending end accepts");
+    assert_eq!(hub.route(a), Some(Route::Js));
+    // What waited while pending became an event.
+    assert!(matches!(hub.events.as_slice(), [(id, Msg::Text(t))] if *id == a && t == "early"));
+    let again = hub.accept(a).expect_err("a second accept is out of step");
+    assert!(again.to_string().contains("cannot be accepted"), "{again}");
+    hub.couple(b).expect("the other end is still pending");
+    let err = hub.accept(b).expect_err("a coupled end cannot be accepted");
+    assert!(err.to_string().contains("Network"), "{err}");
+  }
+
+  #[test]
+  fn an_end_is_coupled_once_and_never_after_accept() {
+    let mut hub = Hub::default();
+    let (a, b) = hub.pair();
+    hub.accept(a).unwrap();
+    let err = hub
+      .couple(a)
+      .expect_err("an accepted end cannot be coupled");
+    assert!(
+      err.to_string().contains("already used in a response"),
+      "{err}"
+    );
+    hub.couple(b).unwrap();
+    assert!(hub.couple(b).is_err(), "coupled twice");
+    assert!(hub.accept(99).is_err(), "an unknown end");
+  }
+
+  #[test]
+  fn a_network_end_counts_what_waits_for_its_writer() {
+    let mut hub = Hub::default();
+    let (a, b) = hub.pair();
+    hub.accept(a).unwrap();
+    hub.couple(b).unwrap();
+    hub.send(a, Msg::Binary(Bytes::from(vec![0u8; 1000])));
+    assert_eq!(hub.backlog(b), 1016);
+    let taken = hub.ends.get_mut(&b).unwrap().take_out();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(hub.backlog(b), 0);
+  }
+}
