@@ -44,8 +44,11 @@ fn request_as_soon_as_possible(addr: SocketAddr, host: &str, deadline: Instant) 
   reply
 }
 
-fn start(port: u16) -> std::process::Child {
-  Command::new(kiln_bin())
+/// Starts kiln with "front" (primary) and "slow", and sends one request for
+/// `host` to the primary port while "slow" is still running its top level.
+fn reply_during_start_up(host: &str) -> String {
+  let port = free_port();
+  let mut kiln = Command::new(kiln_bin())
     .args(["dev", "-c", "front.toml", "-c", "slow.toml", "--port"])
     .arg(port.to_string())
     .current_dir(workers_dir().join("startup-race"))
@@ -53,19 +56,17 @@ fn start(port: u16) -> std::process::Child {
     .stdout(Stdio::null())
     .stderr(Stdio::null())
     .spawn()
-    .expect("spawn kiln")
+    .expect("spawn kiln");
+  let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+  let reply = request_as_soon_as_possible(addr, host, Instant::now() + Duration::from_secs(30));
+  let _ = kiln.kill();
+  let _ = kiln.wait();
+  reply
 }
 
 #[test]
 fn a_service_binding_called_during_start_up_finds_its_worker() {
-  let port = free_port();
-  let mut kiln = start(port);
-  let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-  // The request is sent while "slow" is still running its top level.
-  let reply =
-    request_as_soon_as_possible(addr, "front.test", Instant::now() + Duration::from_secs(30));
-  let _ = kiln.kill();
-  let _ = kiln.wait();
+  let reply = reply_during_start_up("front.test");
   assert!(
     reply.starts_with("HTTP/1.1 200") && reply.ends_with("front got 200: slow is up"),
     "{reply}"
@@ -74,14 +75,8 @@ fn a_service_binding_called_during_start_up_finds_its_worker() {
 
 #[test]
 fn a_route_used_during_start_up_finds_its_worker() {
-  let port = free_port();
-  let mut kiln = start(port);
-  let addr: SocketAddr = ([127, 0, 0, 1], port).into();
   // The primary worker's port, but a URL that "slow"'s route claims.
-  let reply =
-    request_as_soon_as_possible(addr, "slow.test", Instant::now() + Duration::from_secs(30));
-  let _ = kiln.kill();
-  let _ = kiln.wait();
+  let reply = reply_during_start_up("slow.test");
   assert!(
     reply.starts_with("HTTP/1.1 200") && reply.ends_with("slow is up"),
     "{reply}"

@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use bytes::Bytes;
 use deno_core::{op2, AsyncRefCell, ByteString, JsBuffer, OpState, RcRef, ResourceId};
 use deno_error::JsErrorBox;
 use kiln_host::http::{IncomingRequest, Reply, ResponseBody, WebSocketUpgrade};
@@ -121,12 +120,7 @@ pub fn op_kiln_respond(
     // The request was already answered, or the client went away.
     return Ok(());
   };
-  let body = if body.is_empty() {
-    ResponseBody::Empty
-  } else {
-    ResponseBody::Full(Some(Bytes::from(body.to_vec())))
-  };
-  send_response(reply, status, headers, body)
+  send_response(reply, status, headers, ResponseBody::whole(body.to_vec()))
 }
 
 /// Answers request `id` with the body read from resource `rid` (a JavaScript
@@ -163,12 +157,7 @@ pub fn op_kiln_respond_text(
   let Some(Pending { reply, .. }) = take_pending(state, id) else {
     return Ok(());
   };
-  let body = if body.is_empty() {
-    ResponseBody::Empty
-  } else {
-    ResponseBody::Full(Some(Bytes::from(body)))
-  };
-  send_response(reply, status, headers, body)
+  send_response(reply, status, headers, ResponseBody::whole(body))
 }
 
 /// The unanswered request `id`, taken out of the pending set.

@@ -65,6 +65,16 @@ impl ResponseBody {
   pub fn full(bytes: impl Into<Bytes>) -> Self {
     ResponseBody::Full(Some(bytes.into()))
   }
+
+  /// A body given whole; none at all when it is empty.
+  pub fn whole(bytes: impl Into<Bytes>) -> Self {
+    let bytes = bytes.into();
+    if bytes.is_empty() {
+      ResponseBody::Empty
+    } else {
+      ResponseBody::Full(Some(bytes))
+    }
+  }
 }
 
 impl Body for ResponseBody {
