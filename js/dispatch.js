@@ -26,12 +26,16 @@ const {
   workerFacts,
 } = core.loadExtScript("ext:kiln/global_scope.js");
 const { Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
+const durableObjects = core.loadExtScript("ext:kiln/durable_objects.js");
 const {
   ObjectDefineProperty,
+  ObjectFreeze,
   ObjectKeys,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeThen,
   PromiseResolve,
+  SafeSet,
+  SymbolFor,
   StringPrototypeToLowerCase,
   TypeError,
 } = primordials;
@@ -116,12 +120,17 @@ function entry(kind, namespace) {
   if (kind === "prepare") {
     env = buildEnv(workerFacts);
     workerName = workerFacts.name;
+    durableObjects.configure(workerFacts, env, new SafeSet(workerFacts.flags), reportException);
+    exposeCloudflareWorkers();
     if (namespace === true) installServiceWorkerBindings();
     return;
   }
   if (namespace !== undefined && namespace !== null) {
+    durableObjects.start(namespace);
     callHandler = moduleHandler(namespace);
   } else {
+    const error = durableObjects.serviceWorkerError();
+    if (error !== null) throw new TypeError(error);
     callHandler = serviceWorkerHandler();
   }
   serve();
@@ -183,6 +192,24 @@ function buildEnv(facts) {
   return result;
 }
 
+/**
+ * The `cloudflare:workers` module (see runtime/worker/src/loader.rs) reads
+ * its exports from here once, when a worker first imports it, and removes
+ * them from the global object.
+ */
+function exposeCloudflareWorkers() {
+  ObjectDefineProperty(globalThis, SymbolFor("kiln.cloudflare:workers"), {
+    value: {
+      DurableObject: durableObjects.DurableObject,
+      WorkerEntrypoint: durableObjects.WorkerEntrypoint,
+      RpcTarget: durableObjects.RpcTarget,
+      env,
+    },
+    enumerable: false,
+    configurable: true,
+  });
+}
+
 /** Service-worker scripts see their bindings as globals. */
 function installServiceWorkerBindings() {
   for (const key of ObjectKeys(env)) {
@@ -208,6 +235,58 @@ async function serve() {
   }
 }
 
+// request.cf: what Cloudflare's edge knows about the client. Locally there
+// is no edge, so every incoming request carries the fixed values wrangler
+// dev falls back to (a client in Austin, Texas, seen from DFW).
+const _cf = Symbol("cf");
+const LOCAL_CF = ObjectFreeze({
+  asOrganization: "",
+  asn: 395747,
+  colo: "DFW",
+  city: "Austin",
+  region: "Texas",
+  regionCode: "TX",
+  metroCode: "635",
+  postalCode: "78701",
+  country: "US",
+  continent: "NA",
+  timezone: "America/Chicago",
+  latitude: "30.27130",
+  longitude: "-97.74260",
+  clientTcpRtt: 0,
+  httpProtocol: "HTTP/1.1",
+  requestPriority: "weight=192;exclusive=0",
+  tlsCipher: "AEAD-AES128-GCM-SHA256",
+  tlsVersion: "TLSv1.3",
+  tlsClientAuth: ObjectFreeze({
+    certPresented: "0",
+    certVerified: "NONE",
+    certRevoked: "0",
+    certIssuerDN: "",
+    certSubjectDN: "",
+    certIssuerDNRFC2253: "",
+    certSubjectDNRFC2253: "",
+    certIssuerDNLegacy: "",
+    certSubjectDNLegacy: "",
+    certSerial: "",
+    certIssuerSerial: "",
+    certSKI: "",
+    certIssuerSKI: "",
+    certFingerprintSHA1: "",
+    certFingerprintSHA256: "",
+    certNotBefore: "",
+    certNotAfter: "",
+  }),
+  edgeRequestKeepAliveStatus: 0,
+});
+ObjectDefineProperty(requestMod.Request.prototype, "cf", {
+  get() {
+    return this[_cf];
+  },
+  enumerable: true,
+  configurable: true,
+});
+
 function toRequest(head) {
   const body = head.bodyRid === null
     ? null
@@ -220,7 +299,9 @@ function toRequest(head) {
     body,
     false,
   );
-  return requestMod.fromInnerRequest(inner, "immutable");
+  const request = requestMod.fromInnerRequest(inner, "immutable");
+  request[_cf] = LOCAL_CF;
+  return request;
 }
 
 function isWebSocketRequest(head) {

@@ -76,6 +76,13 @@ struct DevArgs {
   /// dev.port, else 8787].
   #[arg(long)]
   port: Option<u16>,
+  /// Keep every worker's local state (Durable Objects) in DIR instead of
+  /// .wrangler/state beside its configuration.
+  #[arg(long, value_name = "DIR", conflicts_with = "no_persist")]
+  persist_to: Option<PathBuf>,
+  /// Keep every worker's local state in memory only.
+  #[arg(long)]
+  no_persist: bool,
 }
 
 fn main() -> ExitCode {
@@ -124,10 +131,12 @@ fn dev(args: DevArgs) -> Result<(), String> {
       .iter()
       .map(|v| parse_var(v))
       .collect::<Result<_, _>>()?,
+    persist_to: args.persist_to.clone(),
+    no_persist: args.no_persist,
     ..args.config.overrides()
   };
   // The command line's date, flags and vars are the primary worker's; the
-  // environment and --experimental apply to every worker.
+  // environment, --experimental and persistence apply to every worker.
   let other_overrides = Overrides {
     compatibility_date: None,
     compatibility_flags: None,

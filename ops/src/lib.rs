@@ -1,6 +1,6 @@
 //! The Rust side of kiln's Workers APIs: one folder per API, each beside its
 //! JavaScript twin in js/ (http/ ↔ dispatch.js, websocket/ ↔ websocket.js,
-//! service/ ↔ service.js), plus the worker's own facts (worker.rs ↔
+//! service/ ↔ service.js, durable_objects/ ↔ durable_objects.js), plus the worker's own facts (worker.rs ↔
 //! global_scope.js) and the TLS roots outbound connections trust (tls.rs).
 //! The `kiln` extension declared here bundles the ops and that JavaScript.
 //!
@@ -8,15 +8,19 @@
 //! registry of workers) come from kiln-host; what is exported here is the
 //! extension and what its `init` takes.
 
+pub mod durable_objects;
 pub mod http;
 pub mod service;
 pub mod tls;
 pub mod websocket;
 pub mod worker;
 
+pub use durable_objects::{ClassConfig, DurableObjects};
 pub use http::RequestQueue;
 pub use service::ServiceBindings;
-pub use worker::{EntryFunction, WorkerInfo};
+pub use worker::{
+  DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts, EntryFunction, WorkerInfo,
+};
 
 deno_core::extension!(
   kiln,
@@ -40,6 +44,30 @@ deno_core::extension!(
     websocket::ops::op_ws_connect,
     websocket::ops::op_ws_abort,
     service::op_kiln_service_fetch,
+    durable_objects::op_do_id_from_name,
+    durable_objects::op_do_new_unique_id,
+    durable_objects::op_do_id_from_string,
+    durable_objects::op_do_open,
+    durable_objects::op_do_close,
+    durable_objects::op_do_get,
+    durable_objects::op_do_get_many,
+    durable_objects::op_do_put,
+    durable_objects::op_do_put_many,
+    durable_objects::op_do_delete,
+    durable_objects::op_do_delete_many,
+    durable_objects::op_do_list,
+    durable_objects::op_do_delete_all,
+    durable_objects::op_do_commit,
+    durable_objects::op_do_rollback,
+    durable_objects::op_do_savepoint,
+    durable_objects::op_do_release,
+    durable_objects::op_do_rollback_to,
+    durable_objects::op_do_sql_exec,
+    durable_objects::op_do_database_size,
+    durable_objects::op_do_get_alarm,
+    durable_objects::op_do_set_alarm,
+    durable_objects::op_do_delete_alarm,
+    durable_objects::op_do_alarms,
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,
     worker::op_kiln_print,
@@ -52,12 +80,14 @@ deno_core::extension!(
     "dispatch.js",
     "service.js",
     "websocket.js",
+    "durable_objects.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
   options = {
     info: WorkerInfo,
     queue: RequestQueue,
     services: ServiceBindings,
+    durable_objects: DurableObjects,
   },
   // The bootstrap module already asks for the worker's facts, so they must be
   // in the op state before any JavaScript runs.
@@ -65,6 +95,7 @@ deno_core::extension!(
     state.put(options.info);
     state.put(options.queue);
     state.put(options.services);
+    state.put(options.durable_objects);
     state.put(websocket::new_hub());
   },
 );

@@ -14,6 +14,37 @@ pub struct WorkerInfo {
   pub services: Vec<String>,
   /// Enable names of every compatibility flag that is on.
   pub flags: Vec<&'static str>,
+  pub durable_objects: DurableObjectFacts,
+}
+
+/// What js/durable_objects.js needs to know about the worker's Durable
+/// Object bindings and classes.
+#[derive(Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurableObjectFacts {
+  pub bindings: Vec<DurableObjectBindingFacts>,
+  pub classes: Vec<DurableObjectClassFacts>,
+  /// Set when the worker has local classes or migrations: the error for a
+  /// service-worker script, which cannot define Durable Objects.
+  pub service_worker_error: Option<String>,
+}
+
+#[derive(Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurableObjectBindingFacts {
+  pub name: String,
+  pub class_name: String,
+  /// The namespace key (`<worker>-<Class>`) its ids derive from.
+  pub unique_key: String,
+  /// The worker that defines the class, when it is another one.
+  pub script_name: Option<String>,
+}
+
+#[derive(Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurableObjectClassFacts {
+  pub class_name: String,
+  pub sqlite: bool,
 }
 
 #[op2]
@@ -26,6 +57,7 @@ pub fn op_kiln_worker_info(state: &mut OpState) -> WorkerFacts {
     vars: info.env.clone(),
     services: info.services.clone(),
     flags: info.flags.clone(),
+    durable_objects: info.durable_objects.clone(),
     stdout_is_terminal: std::io::stdout().is_terminal(),
     stderr_is_terminal: std::io::stderr().is_terminal(),
   }
@@ -38,6 +70,7 @@ pub struct WorkerFacts {
   vars: serde_json::Value,
   services: Vec<String>,
   flags: Vec<&'static str>,
+  durable_objects: DurableObjectFacts,
   stdout_is_terminal: bool,
   stderr_is_terminal: bool,
 }

@@ -2,6 +2,7 @@
 //! talk to it over real sockets, and read what it printed.
 
 pub mod backend;
+pub mod workerd;
 pub mod ws;
 
 use std::io::{BufRead, BufReader, Read};

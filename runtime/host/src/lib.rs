@@ -8,9 +8,11 @@
 //! of an isolate with its listener (kiln-runtime) sits above both; nothing
 //! here knows about either, so this crate builds without deno.
 
+pub mod actor_id;
 pub mod compat;
 pub mod config;
 pub mod http;
 pub mod registry;
 pub mod routes;
 pub mod server;
+pub mod storage;

@@ -62,7 +62,7 @@ async fn handle(
   router: &Router,
   mut req: hyper::Request<Incoming>,
   local: Option<SocketAddr>,
-  _peer: SocketAddr,
+  peer: SocketAddr,
 ) -> hyper::Response<ResponseBody> {
   let url = request_url(&req, local);
   // Kept aside in case the worker answers with a WebSocket (101).
@@ -70,7 +70,8 @@ async fn handle(
     on_upgrade: hyper::upgrade::on(&mut req),
     key,
   });
-  let (parts, body) = req.into_parts();
+  let (mut parts, body) = req.into_parts();
+  add_edge_headers(&mut parts.headers, peer);
   let body = if body.is_end_stream() {
     None
   } else {
@@ -94,6 +95,28 @@ async fn handle(
     Ok(response) => response,
     Err(_) => error_response(500, "The worker did not respond.\n"),
   }
+}
+
+/// What Cloudflare's edge adds to a request before a worker sees it, as
+/// wrangler dev emulates it: the client's address in `CF-Connecting-IP`
+/// (unless the client sent one), and the encodings the edge accepts.
+fn add_edge_headers(headers: &mut http::HeaderMap, peer: SocketAddr) {
+  if !headers.contains_key("cf-connecting-ip") {
+    let ip = match peer.ip() {
+      std::net::IpAddr::V6(v6) => v6
+        .to_ipv4_mapped()
+        .map(std::net::IpAddr::V4)
+        .unwrap_or(std::net::IpAddr::V6(v6)),
+      v4 => v4,
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&ip.to_string()) {
+      headers.insert("cf-connecting-ip", value);
+    }
+  }
+  headers.insert(
+    http::header::ACCEPT_ENCODING,
+    http::HeaderValue::from_static("br, gzip"),
+  );
 }
 
 /// The `Sec-WebSocket-Key` of a WebSocket upgrade request.

@@ -9,7 +9,10 @@ use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
-use kiln_ops::{EntryFunction, RequestQueue, ServiceBindings, WorkerInfo};
+use kiln_ops::{
+  ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts,
+  DurableObjects, EntryFunction, RequestQueue, ServiceBindings, WorkerInfo,
+};
 use tokio::sync::mpsc;
 
 use crate::errors::{describe_core_error, describe_js_error, StartupError};
@@ -44,16 +47,21 @@ pub(crate) fn create_isolate(
           .map(|(binding, _)| binding.clone())
           .collect(),
         flags: spec.compat.enabled_names(),
+        durable_objects: durable_object_facts(spec),
       },
       RequestQueue::new(rx),
       ServiceBindings {
         bindings: spec.services.iter().cloned().collect(),
         registry,
       },
+      durable_objects(spec)?,
     ),
   ];
   let js = JsRuntime::try_new(RuntimeOptions {
-    module_loader: Some(Rc::new(WorkerModuleLoader::new(spec.root.clone()))),
+    module_loader: Some(Rc::new(WorkerModuleLoader::new(
+      spec.root.clone(),
+      &spec.module_rules,
+    ))),
     extensions,
     ..Default::default()
   })
@@ -67,6 +75,57 @@ pub(crate) fn create_isolate(
     .borrow_mut()
     .put(crate::permissions::for_workers());
   Ok(js)
+}
+
+/// The facts js/durable_objects.js starts from.
+fn durable_object_facts(spec: &WorkerSpec) -> DurableObjectFacts {
+  DurableObjectFacts {
+    bindings: spec
+      .durable_objects
+      .iter()
+      .map(|b| DurableObjectBindingFacts {
+        name: b.name.clone(),
+        class_name: b.class_name.clone(),
+        unique_key: format!(
+          "{}-{}",
+          b.script_name.as_deref().unwrap_or(&spec.name),
+          b.class_name
+        ),
+        script_name: b.script_name.clone(),
+      })
+      .collect(),
+    classes: spec
+      .durable_object_classes
+      .iter()
+      .map(|c| DurableObjectClassFacts {
+        class_name: c.class_name.clone(),
+        sqlite: c.sqlite,
+      })
+      .collect(),
+    service_worker_error: spec.service_worker_error.clone(),
+  }
+}
+
+/// The worker's classes with where their objects live: under
+/// `<state>/v3/do/<worker>-<Class>/`, as wrangler dev keeps them.
+fn durable_objects(spec: &WorkerSpec) -> Result<DurableObjects, StartupError> {
+  let classes = spec
+    .durable_object_classes
+    .iter()
+    .map(|c| {
+      let unique_key = format!("{}-{}", spec.name, c.class_name);
+      ClassConfig {
+        dir: spec
+          .state_dir
+          .as_ref()
+          .map(|state| state.join("v3").join("do").join(&unique_key)),
+        class_name: c.class_name.clone(),
+        unique_key,
+        sqlite: c.sqlite,
+      }
+    })
+    .collect();
+  DurableObjects::new(classes).map_err(|e| StartupError(format!("worker \"{}\": {e}", spec.name)))
 }
 
 /// Runs the worker's script, in the format wrangler would pick: a script that

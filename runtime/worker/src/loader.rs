@@ -1,7 +1,8 @@
 //! Module loading for worker scripts: ES module imports between the files of
 //! one worker, and nothing else. A worker has no file system; its imports are
 //! what a bundler would have bundled, so the loader refuses anything outside
-//! the worker's root directory and anything that is not a `file:` URL.
+//! the worker's root directory and anything that is not a `file:` URL. What a
+//! file becomes follows the worker's module rules, as wrangler's do.
 
 use std::path::PathBuf;
 
@@ -11,15 +12,20 @@ use deno_core::{
   ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType, RequestedModuleType, ResolutionKind,
 };
 use deno_error::JsErrorBox;
+use kiln_host::config::{ModuleKind, ModuleRule, RuleMatcher};
 
 pub struct WorkerModuleLoader {
   /// Every module must live below this directory.
   root: PathBuf,
+  rules: RuleMatcher,
 }
 
 impl WorkerModuleLoader {
-  pub fn new(root: PathBuf) -> Self {
-    Self { root }
+  pub fn new(root: PathBuf, rules: &[ModuleRule]) -> Self {
+    Self {
+      root,
+      rules: RuleMatcher::new(rules),
+    }
   }
 }
 
@@ -43,6 +49,32 @@ impl ModuleLoader for WorkerModuleLoader {
   }
 }
 
+/// The one built-in module: the base classes of Durable Objects and
+/// entrypoints, and `env`.
+const CLOUDFLARE_WORKERS: &str = "cloudflare:workers";
+
+/// js/dispatch.js leaves the module's exports under a global symbol before
+/// the worker's script runs; the module takes them from there, once, and
+/// removes them.
+const CLOUDFLARE_WORKERS_SOURCE: &str = r#"const key = Symbol.for("kiln.cloudflare:workers");
+const m = globalThis[key];
+delete globalThis[key];
+export const DurableObject = m.DurableObject;
+export const WorkerEntrypoint = m.WorkerEntrypoint;
+export const RpcTarget = m.RpcTarget;
+export const env = m.env;
+export default { DurableObject, WorkerEntrypoint, RpcTarget, env };
+"#;
+
+/// What the module at a URL is made of.
+enum Contents {
+  /// The file itself, as a module of this type.
+  File(ModuleType),
+  /// JavaScript kiln writes: the file imported again under an import
+  /// attribute, and exported the way Workers exports it.
+  Wrapper(String),
+}
+
 impl WorkerModuleLoader {
   fn load_sync(
     &self,
@@ -55,6 +87,14 @@ impl WorkerModuleLoader {
         self.root.display()
       ))
     };
+    if specifier.as_str() == CLOUDFLARE_WORKERS {
+      return Ok(ModuleSource::new(
+        ModuleType::JavaScript,
+        ModuleSourceCode::String(CLOUDFLARE_WORKERS_SOURCE.to_string().into()),
+        specifier,
+        None,
+      ));
+    }
     if specifier.scheme() != "file" {
       return Err(JsErrorBox::type_error(format!(
         "Cannot import \"{specifier}\": a worker imports only its own files."
@@ -65,24 +105,89 @@ impl WorkerModuleLoader {
     if !path.starts_with(&self.root) {
       return Err(not_found());
     }
-    let code = std::fs::read(&path).map_err(|_| not_found())?;
-    let extension = path
-      .extension()
-      .map(|e| e.to_string_lossy().to_ascii_lowercase())
-      .unwrap_or_default();
-    // Wrangler's default module rules: JSON is data, .txt/.html are text,
-    // .bin is bytes; everything else is JavaScript.
-    let module_type = match (extension.as_str(), &options.requested_module_type) {
-      ("json", _) | (_, RequestedModuleType::Json) => ModuleType::Json,
-      ("txt" | "html", _) | (_, RequestedModuleType::Text) => ModuleType::Text,
-      ("bin", _) | (_, RequestedModuleType::Bytes) => ModuleType::Bytes,
-      _ => ModuleType::JavaScript,
+    // Rules see the path below the root, with the query an import such as
+    // "./add.wasm?module" carries.
+    let mut relative = path
+      .strip_prefix(&self.root)
+      .unwrap_or(&path)
+      .components()
+      .map(|c| c.as_os_str().to_string_lossy())
+      .collect::<Vec<_>>()
+      .join("/");
+    if let Some(query) = specifier.query() {
+      relative.push('?');
+      relative.push_str(query);
+    }
+    let contents = match &options.requested_module_type {
+      RequestedModuleType::Json => Contents::File(ModuleType::Json),
+      RequestedModuleType::Text => Contents::File(ModuleType::Text),
+      RequestedModuleType::Bytes => Contents::File(ModuleType::Bytes),
+      RequestedModuleType::Other(kind) => {
+        return Err(JsErrorBox::type_error(format!(
+          "Cannot import \"{relative}\" with type \"{kind}\": a worker imports JavaScript, JSON, text and bytes."
+        )))
+      }
+      RequestedModuleType::None => self.by_rule(specifier, &relative)?,
+    };
+    let (module_type, code) = match contents {
+      Contents::File(module_type) => {
+        let code = std::fs::read(&path).map_err(|_| not_found())?;
+        (module_type, code.into_boxed_slice())
+      }
+      Contents::Wrapper(source) => (
+        ModuleType::JavaScript,
+        source.into_bytes().into_boxed_slice(),
+      ),
     };
     Ok(ModuleSource::new(
       module_type,
-      ModuleSourceCode::Bytes(code.into_boxed_slice().into()),
+      ModuleSourceCode::Bytes(code.into()),
       specifier,
       None,
     ))
+  }
+
+  /// An import without an attribute: the first rule matching the path
+  /// decides; without one, JSON and JavaScript go by their extension.
+  fn by_rule(&self, specifier: &ModuleSpecifier, relative: &str) -> Result<Contents, JsErrorBox> {
+    // deno_core keys a module by its URL and the type it was asked for, and
+    // an import without an attribute only finds a JavaScript module. So
+    // every other kind is a JavaScript module importing the same URL with
+    // the matching attribute.
+    let url = serde_json::to_string(specifier.as_str()).expect("a string serializes");
+    let wrapper = |attribute: &str, export: &str| {
+      Contents::Wrapper(format!(
+        "import value from {url} with {{ type: \"{attribute}\" }};\nexport default {export};\n"
+      ))
+    };
+    let extension = relative
+      .split('?')
+      .next()
+      .and_then(|p| p.rsplit_once('.'))
+      .map(|(_, e)| e.to_ascii_lowercase())
+      .unwrap_or_default();
+    Ok(match self.rules.kind_of(relative) {
+      Some(ModuleKind::ESModule) => Contents::File(ModuleType::JavaScript),
+      Some(ModuleKind::CommonJS) => {
+        return Err(JsErrorBox::type_error(format!(
+          "Cannot import \"{relative}\": it matches a CommonJS module rule, and CommonJS modules are not supported yet."
+        )))
+      }
+      Some(ModuleKind::Text) => wrapper("text", "value"),
+      // Workers gives an ArrayBuffer; deno_core's bytes are a Uint8Array
+      // over a buffer of their own.
+      Some(ModuleKind::Data) => wrapper(
+        "bytes",
+        "value.byteOffset === 0 && value.byteLength === value.buffer.byteLength\n  ? value.buffer\n  : value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength)",
+      ),
+      Some(ModuleKind::CompiledWasm) => wrapper("bytes", "new WebAssembly.Module(value)"),
+      None if extension == "json" => wrapper("json", "value"),
+      None if matches!(extension.as_str(), "js" | "mjs") => Contents::File(ModuleType::JavaScript),
+      None => {
+        return Err(JsErrorBox::type_error(format!(
+          "Cannot import \"{relative}\": no module rule matches it, and only .js and .mjs files are JavaScript. Add a [[rules]] entry (type \"ESModule\", \"Text\", \"Data\" or \"CompiledWasm\") whose globs match it."
+        )))
+      }
+    })
   }
 }

@@ -136,6 +136,11 @@ pub struct Overrides {
   pub vars: Vec<(String, String)>,
   pub experimental: bool,
   pub today: CompatDate,
+  /// `--persist-to DIR`: local state goes there instead of
+  /// `.wrangler/state` beside the configuration (resolved against the cwd).
+  pub persist_to: Option<PathBuf>,
+  /// `--no-persist`: local state lives in memory and dies with the process.
+  pub no_persist: bool,
 }
 
 impl Default for Overrides {
@@ -147,6 +152,8 @@ impl Default for Overrides {
       vars: Vec::new(),
       experimental: false,
       today: CompatDate::today(),
+      persist_to: None,
+      no_persist: false,
     }
   }
 }
@@ -176,6 +183,95 @@ pub struct EffectiveConfig {
   pub routes: Vec<String>,
   pub services: Vec<ServiceBinding>,
   pub dev: DevConfig,
+  /// `script_name` as configured (not yet compared with the worker's name).
+  pub durable_objects: Vec<DurableObjectBinding>,
+  pub migrations: Vec<Migration>,
+  /// The configured rules only; `module_rules` adds wrangler's defaults.
+  pub rules: Vec<RuleConfig>,
+}
+
+/// A Durable Object binding: `env.NAME` is the namespace of `class_name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DurableObjectBinding {
+  pub name: String,
+  pub class_name: String,
+  /// The worker of this process that defines the class, when it is another
+  /// worker. In a `WorkerSpec` a `script_name` naming the worker itself is
+  /// `None`, which is what makes the binding local.
+  pub script_name: Option<String>,
+}
+
+/// A Durable Object class the worker itself defines (and must export).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DurableObjectClass {
+  pub class_name: String,
+  /// Declared by `new_sqlite_classes`: wrangler's `enableSql`.
+  pub sqlite: bool,
+}
+
+/// One `[[migrations]]` entry, keeping only what a local run replays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Migration {
+  pub tag: String,
+  pub new_classes: Vec<String>,
+  pub new_sqlite_classes: Vec<String>,
+  /// `(from, to)` pairs.
+  pub renamed_classes: Vec<(String, String)>,
+  pub deleted_classes: Vec<String>,
+}
+
+/// What a module rule turns a matching file into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModuleKind {
+  ESModule,
+  CommonJS,
+  CompiledWasm,
+  Text,
+  Data,
+}
+
+impl ModuleKind {
+  /// The rule `type` as written in the configuration.
+  pub fn name(self) -> &'static str {
+    match self {
+      ModuleKind::ESModule => "ESModule",
+      ModuleKind::CommonJS => "CommonJS",
+      ModuleKind::CompiledWasm => "CompiledWasm",
+      ModuleKind::Text => "Text",
+      ModuleKind::Data => "Data",
+    }
+  }
+
+  pub fn parse(name: &str) -> Option<ModuleKind> {
+    [
+      ModuleKind::ESModule,
+      ModuleKind::CommonJS,
+      ModuleKind::CompiledWasm,
+      ModuleKind::Text,
+      ModuleKind::Data,
+    ]
+    .into_iter()
+    .find(|kind| kind.name() == name)
+  }
+}
+
+/// A module rule in force: files whose path (relative to the worker's root)
+/// matches one of `globs` are imported as `kind`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleRule {
+  pub kind: ModuleKind,
+  pub globs: Vec<String>,
+  pub fallthrough: bool,
+}
+
+/// A `[[rules]]` entry as configured. An explicit `fallthrough = false`
+/// silences wrangler's warning about the rules it shadows, so it is kept
+/// apart from an absent one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleConfig {
+  pub kind: ModuleKind,
+  pub globs: Vec<String>,
+  pub fallthrough: Option<bool>,
 }
 
 /// Validates a configuration and applies the environment's inheritance.
@@ -264,7 +360,7 @@ fn warn_missing_non_inheritable(
   env_name: &str,
   diag: &mut Diagnostics,
 ) {
-  for field in ["vars", "services"] {
+  for field in ["vars", "services", "durable_objects"] {
     let Some(top_value) = top.get(field) else {
       continue;
     };
@@ -290,6 +386,24 @@ fn warn_missing_non_inheritable(
           diag.warnings.push(format!(
             "The following vars exist at the top level, but not on \"env.{env_name}.vars\".\nThis is not what you probably want, since \"vars\" configuration is not inherited by environments.\nPlease add these vars to \"env.{env_name}.vars\".\n{}",
             list.join("\n")
+          ));
+        }
+      }
+      Some(env_value) if field == "durable_objects" => {
+        // Wrangler compares names only when the environment's block is valid.
+        if !validate::check_durable_objects(env_value, field, &mut Diagnostics::default()) {
+          continue;
+        }
+        let env_names = validate::durable_object_binding_names(Some(env_value));
+        let missing: Vec<String> = validate::durable_object_binding_names(Some(top_value))
+          .into_iter()
+          .filter(|name| !env_names.contains(name))
+          .map(|name| format!("- {name}"))
+          .collect();
+        if !missing.is_empty() {
+          diag.warnings.push(format!(
+            "The following bindings are at the top level, but not on \"env.{env_name}\".\nThis is not what you probably want, since \"durable_objects\" configuration is not inherited by environments.\nPlease add a binding for each to \"env.{env_name}.durable_objects.bindings\":\n{}",
+            missing.join("\n")
           ));
         }
       }
@@ -325,6 +439,86 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     })
     .unwrap_or_default();
   let dev = table.get("dev").and_then(Value::as_object);
+  let strings = |value: Option<&Value>| -> Vec<String> {
+    value
+      .and_then(Value::as_array)
+      .map(|a| {
+        a.iter()
+          .filter_map(|v| v.as_str().map(str::to_string))
+          .collect()
+      })
+      .unwrap_or_default()
+  };
+  let durable_objects = table
+    .get("durable_objects")
+    .and_then(|d| d.get("bindings"))
+    .and_then(Value::as_array)
+    .map(|list| {
+      list
+        .iter()
+        .filter_map(|b| {
+          Some(DurableObjectBinding {
+            name: b.get("name")?.as_str()?.to_string(),
+            class_name: b.get("class_name")?.as_str()?.to_string(),
+            script_name: match b.get("script_name") {
+              None => None,
+              Some(script) => Some(script.as_str()?.to_string()),
+            },
+          })
+        })
+        .collect()
+    })
+    .unwrap_or_default();
+  let migrations = table
+    .get("migrations")
+    .and_then(Value::as_array)
+    .map(|list| {
+      list
+        .iter()
+        .map(|m| Migration {
+          tag: m
+            .get("tag")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+          new_classes: strings(m.get("new_classes")),
+          new_sqlite_classes: strings(m.get("new_sqlite_classes")),
+          renamed_classes: m
+            .get("renamed_classes")
+            .and_then(Value::as_array)
+            .map(|pairs| {
+              pairs
+                .iter()
+                .filter_map(|p| {
+                  Some((
+                    p.get("from")?.as_str()?.to_string(),
+                    p.get("to")?.as_str()?.to_string(),
+                  ))
+                })
+                .collect()
+            })
+            .unwrap_or_default(),
+          deleted_classes: strings(m.get("deleted_classes")),
+        })
+        .collect()
+    })
+    .unwrap_or_default();
+  let rules = table
+    .get("rules")
+    .and_then(Value::as_array)
+    .map(|list| {
+      list
+        .iter()
+        .filter_map(|r| {
+          Some(RuleConfig {
+            kind: ModuleKind::parse(r.get("type")?.as_str()?)?,
+            globs: strings(r.get("globs")),
+            fallthrough: r.get("fallthrough").and_then(Value::as_bool),
+          })
+        })
+        .collect()
+    })
+    .unwrap_or_default();
   EffectiveConfig {
     name,
     main: string("main"),
@@ -351,6 +545,207 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
         .and_then(|d| d.get("port")?.as_u64())
         .and_then(|p| u16::try_from(p).ok()),
     },
+    durable_objects,
+    migrations,
+    rules,
+  }
+}
+
+/// Replays the migrations in order, as wrangler does for a local run, into
+/// the classes they leave and whether each uses SQLite (in the order a
+/// JavaScript `Map` would hold them). Wrangler stops at the first migration
+/// that cannot apply, and so does this.
+pub fn fold_migrations(migrations: &[Migration]) -> Result<Vec<(String, bool)>, String> {
+  let mut classes: Vec<(String, bool)> = Vec::new();
+  let position =
+    |classes: &[(String, bool)], name: &str| classes.iter().position(|(c, _)| c == name);
+  for migration in migrations {
+    for class in &migration.deleted_classes {
+      let Some(i) = position(&classes, class) else {
+        return Err(format!(
+          "Cannot apply deleted_classes migration to non-existent class {class}"
+        ));
+      };
+      classes.remove(i);
+    }
+    for (from, to) in &migration.renamed_classes {
+      let Some(i) = position(&classes, from) else {
+        return Err(format!(
+          "Cannot apply renamed_classes migration to non-existent class {from}"
+        ));
+      };
+      let (_, sqlite) = classes.remove(i);
+      // A Map's set() keeps an existing key's place and appends a new one.
+      match position(&classes, to) {
+        Some(j) => classes[j].1 = sqlite,
+        None => classes.push((to.clone(), sqlite)),
+      }
+    }
+    for (list, key, sqlite) in [
+      (&migration.new_classes, "new_classes", false),
+      (&migration.new_sqlite_classes, "new_sqlite_classes", true),
+    ] {
+      for class in list {
+        if position(&classes, class).is_some() {
+          return Err(format!(
+            "Cannot apply {key} migration to existing class {class}"
+          ));
+        }
+        classes.push((class.clone(), sqlite));
+      }
+    }
+  }
+  Ok(classes)
+}
+
+/// Wrangler's default module rules, which follow the configured ones.
+pub const DEFAULT_MODULE_RULES: [(ModuleKind, &[&str]); 3] = [
+  (ModuleKind::Text, &["**/*.txt", "**/*.html", "**/*.sql"]),
+  (ModuleKind::Data, &["**/*.bin"]),
+  (ModuleKind::CompiledWasm, &["**/*.wasm", "**/*.wasm?module"]),
+];
+
+/// The rules in force: the configured rules, then wrangler's defaults. The
+/// first rule of a type without `fallthrough = true` completes that type and
+/// later rules of the type are dropped, with wrangler's warning unless the
+/// completing rule says `fallthrough = false`.
+pub fn module_rules(configured: &[RuleConfig], warnings: &mut Vec<String>) -> Vec<ModuleRule> {
+  let defaults = DEFAULT_MODULE_RULES.iter().map(|(kind, globs)| RuleConfig {
+    kind: *kind,
+    globs: globs.iter().map(|g| g.to_string()).collect(),
+    fallthrough: None,
+  });
+  let all: Vec<RuleConfig> = configured.iter().cloned().chain(defaults).collect();
+  let is_default = |i: usize| i >= configured.len();
+  let mut completed: Vec<(ModuleKind, usize)> = Vec::new();
+  let mut ignored: Vec<(ModuleKind, Vec<usize>)> = Vec::new();
+  let mut kept = Vec::new();
+  for (i, rule) in all.iter().enumerate() {
+    match completed.iter().find(|(kind, _)| *kind == rule.kind) {
+      Some(&(_, by)) => {
+        if all[by].fallthrough != Some(false) {
+          match ignored.iter_mut().find(|(kind, _)| *kind == rule.kind) {
+            Some((_, list)) => list.push(i),
+            None => ignored.push((rule.kind, vec![i])),
+          }
+        }
+      }
+      None => {
+        kept.push(ModuleRule {
+          kind: rule.kind,
+          globs: rule.globs.clone(),
+          fallthrough: rule.fallthrough == Some(true),
+        });
+        if rule.fallthrough != Some(true) {
+          completed.push((rule.kind, i));
+        }
+      }
+    }
+  }
+  for (kind, by) in &completed {
+    let Some((_, list)) = ignored.iter().find(|(k, _)| k == kind) else {
+      continue;
+    };
+    let mut warning = format!(
+      "The {}module rule {} does not have a fallback, the following rules will be ignored:",
+      if is_default(*by) { "default " } else { "" },
+      rule_json(&all[*by])
+    );
+    for &i in list {
+      warning.push_str(&format!(
+        "\n {}{}",
+        rule_json(&all[i]),
+        if is_default(i) { " (DEFAULT)" } else { "" }
+      ));
+    }
+    warning.push_str("\n\nAdd `fallthrough = true` to rule to allow next rule to be used or `fallthrough = false` to silence this warning");
+    warnings.push(warning);
+  }
+  kept
+}
+
+/// A rule as wrangler's `JSON.stringify` shows it, in the order people
+/// write the keys (wrangler keeps the file's order; kiln cannot always).
+fn rule_json(rule: &RuleConfig) -> String {
+  let mut out = format!(
+    "{{\"type\":\"{}\",\"globs\":{}",
+    rule.kind.name(),
+    validate::show(&Value::from(rule.globs.clone()))
+  );
+  if let Some(fallthrough) = rule.fallthrough {
+    out.push_str(&format!(",\"fallthrough\":{fallthrough}"));
+  }
+  out.push('}');
+  out
+}
+
+/// Wrangler's glob syntax (the `glob-to-regexp` package with `globstar`)
+/// as an anchored regular expression: `*` stays within one path segment, a
+/// whole segment of `**` spans any number of segments, and every other
+/// character (`?`, `[`, `{` included) is itself.
+pub fn glob_to_regex(glob: &str) -> String {
+  let chars: Vec<char> = glob.chars().collect();
+  let mut out = String::from("^");
+  let mut i = 0;
+  while i < chars.len() {
+    if chars[i] != '*' {
+      out.push_str(&regex::escape(&chars[i].to_string()));
+      i += 1;
+      continue;
+    }
+    let start = i;
+    while chars.get(i + 1) == Some(&'*') {
+      i += 1;
+    }
+    let before = start.checked_sub(1).map(|j| chars[j]);
+    let after = chars.get(i + 1).copied();
+    let globstar =
+      i > start && matches!(before, None | Some('/')) && matches!(after, None | Some('/'));
+    if globstar {
+      out.push_str("((?:[^/]*(?:/|$))*)");
+      // The segment's "/" belongs to the globstar.
+      i += 1;
+    } else {
+      out.push_str("([^/]*)");
+    }
+    i += 1;
+  }
+  out.push('$');
+  out
+}
+
+/// Module rules compiled for matching paths.
+#[derive(Clone, Debug)]
+pub struct RuleMatcher {
+  rules: Vec<(ModuleKind, Vec<regex::Regex>)>,
+}
+
+impl RuleMatcher {
+  pub fn new(rules: &[ModuleRule]) -> RuleMatcher {
+    RuleMatcher {
+      rules: rules
+        .iter()
+        .map(|rule| {
+          let globs = rule
+            .globs
+            .iter()
+            // Every character but `*` is escaped, so the pattern compiles.
+            .filter_map(|glob| regex::Regex::new(&glob_to_regex(glob)).ok())
+            .collect();
+          (rule.kind, globs)
+        })
+        .collect(),
+    }
+  }
+
+  /// The kind of the first rule matching `path`: relative to the worker's
+  /// root, `/`-separated, with a `?query` when the import had one.
+  pub fn kind_of(&self, path: &str) -> Option<ModuleKind> {
+    self
+      .rules
+      .iter()
+      .find(|(_, globs)| globs.iter().any(|g| g.is_match(path)))
+      .map(|(kind, _)| *kind)
   }
 }
 
@@ -417,6 +812,34 @@ pub struct WorkerSpec {
   pub compat: Resolved,
   /// Service bindings: binding name → name of the worker it calls.
   pub services: Vec<(String, String)>,
+  /// Durable Object bindings; one with a `script_name` is another worker's
+  /// class, which the runtime finds among the workers of the process.
+  pub durable_objects: Vec<DurableObjectBinding>,
+  /// Every class this worker defines: those of its local bindings, then
+  /// those the migrations leave (bound or not: each gets a namespace).
+  pub durable_object_classes: Vec<DurableObjectClass>,
+  /// The module rules in force, wrangler's defaults and completion applied.
+  pub module_rules: Vec<ModuleRule>,
+  /// Where local state lives (Durable Objects under
+  /// `<state_dir>/v3/do/<worker>-<Class>/`); `None` keeps it in memory.
+  pub state_dir: Option<PathBuf>,
+  /// What wrangler refuses if the script turns out to be a service worker:
+  /// local Durable Object bindings, else any migrations. Its exact message.
+  // TODO(runtime): isolate.rs learns the format only when it compiles the
+  // script; once it knows it has a service worker, it must fail start-up
+  // with this message. It begins "You seem to be trying to use Durable
+  // Objects in a Worker written as a service-worker." (local bindings) or
+  // "Durable Object migrations require ES Module format Workers, but yours
+  // is being built as service-worker format. Migrations cannot be applied
+  // to service-worker format Workers." (migrations).
+  pub service_worker_error: Option<String>,
+}
+
+impl WorkerSpec {
+  /// Whether a binding names a class this worker must export itself.
+  pub fn has_local_durable_objects(&self) -> bool {
+    self.durable_objects.iter().any(|b| b.script_name.is_none())
+  }
 }
 
 /// A worker ready to start, and what kiln has to say about its configuration.
@@ -491,6 +914,34 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
   }
   let compat = resolve_compat(&config, overrides, &mut diag);
 
+  // Wrangler replays the migrations only once the configuration is valid.
+  let migrated = if diag.has_errors() {
+    Vec::new()
+  } else {
+    fold_migrations(&config.migrations).unwrap_or_else(|e| {
+      diag.errors.push(e);
+      Vec::new()
+    })
+  };
+  // Wrangler sorts the rules out only once the configuration is valid.
+  let module_rules = if diag.has_errors() {
+    Vec::new()
+  } else {
+    module_rules(&config.rules, &mut diag.warnings)
+  };
+  let cwd = std::env::current_dir().unwrap_or_default();
+  let state_dir = match (&overrides.persist_to, overrides.no_persist) {
+    (Some(_), true) => {
+      diag
+        .errors
+        .push("--persist-to and --no-persist cannot be used together.".to_string());
+      None
+    }
+    (None, true) => None,
+    (Some(dir), false) => Some(cwd.join(dir)),
+    (None, false) => Some(cwd.join(&config_dir).join(".wrangler").join("state")),
+  };
+
   let mut vars = config.vars.clone();
   for (key, value) in &overrides.vars {
     vars.insert(key.clone(), Value::String(value.clone()));
@@ -516,6 +967,43 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       .map(|s| s.to_string_lossy().into_owned())
       .unwrap_or_else(|| "worker".to_string())
   });
+  let durable_objects: Vec<DurableObjectBinding> = config
+    .durable_objects
+    .iter()
+    .map(|b| DurableObjectBinding {
+      script_name: b.script_name.clone().filter(|s| *s != name),
+      ..b.clone()
+    })
+    .collect();
+  let mut durable_object_classes: Vec<DurableObjectClass> = Vec::new();
+  let local_classes = durable_objects
+    .iter()
+    .filter(|b| b.script_name.is_none())
+    .map(|b| b.class_name.clone());
+  for class_name in local_classes.chain(migrated.iter().map(|(c, _)| c.clone())) {
+    if durable_object_classes
+      .iter()
+      .all(|c| c.class_name != class_name)
+    {
+      // A bound class the migrations do not declare runs without SQL.
+      let sqlite = migrated
+        .iter()
+        .any(|(c, sqlite)| *c == class_name && *sqlite);
+      durable_object_classes.push(DurableObjectClass { class_name, sqlite });
+    }
+  }
+  let config_file = match raw
+    .as_ref()
+    .and_then(|r| r.path.extension())
+    .and_then(|e| e.to_str())
+  {
+    Some("toml") => "wrangler.toml",
+    Some("json") => "wrangler.json",
+    Some("jsonc") => "wrangler.jsonc",
+    _ => "Wrangler configuration",
+  };
+  let service_worker_error =
+    service_worker_error(&durable_objects, &config.migrations, config_file);
   let root = if raw.is_some() && main.starts_with(config_dir.canonicalize().unwrap_or_default()) {
     config_dir.canonicalize().unwrap_or(config_dir)
   } else {
@@ -529,12 +1017,48 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       env: Value::Object(vars),
       compat,
       services: Vec::new(),
+      durable_objects,
+      durable_object_classes,
+      module_rules,
+      state_dir,
+      service_worker_error,
     },
     dev: config.dev,
     routes: config.routes,
     services: config.services,
     warnings,
   })
+}
+
+/// Wrangler's refusal of Durable Objects in a service-worker script, word for
+/// word (`config_file` is how it names the configuration file).
+fn service_worker_error(
+  bindings: &[DurableObjectBinding],
+  migrations: &[Migration],
+  config_file: &str,
+) -> Option<String> {
+  let local: Vec<&DurableObjectBinding> = bindings
+    .iter()
+    .filter(|b| b.script_name.is_none())
+    .collect();
+  if !local.is_empty() {
+    let examples: Vec<String> = local
+      .iter()
+      .map(|b| {
+        let (name, class) = (&b.name, &b.class_name);
+        let script = format!("{}-worker", name.to_lowercase().replace('_', "-"));
+        format!("{{ name = {name}, class_name = {class} }} ==> {{ name = {name}, class_name = {class}, script_name = {script} }}")
+      })
+      .collect();
+    return Some(format!(
+      "You seem to be trying to use Durable Objects in a Worker written as a service-worker.\nYou can use Durable Objects defined in other Workers by specifying a `script_name` in your {config_file} file, where `script_name` is the name of the Worker that implements that Durable Object. For example:\n{}\nAlternatively, migrate your worker to ES Module syntax to implement a Durable Object in this Worker:\nhttps://developers.cloudflare.com/workers/learning/migrating-to-module-workers/",
+      examples.join("\n")
+    ));
+  }
+  if !migrations.is_empty() {
+    return Some("Durable Object migrations require ES Module format Workers, but yours is being built as service-worker format. Migrations cannot be applied to service-worker format Workers.\nTo use Durable Object migrations, deploy in ES Module format by adding a default export handler (e.g. \"export default { fetch() {} }\"), or remove \"migrations\" from your config if you don't need them. See:\nhttps://developers.cloudflare.com/workers/learning/migrating-to-module-workers/".to_string());
+  }
+  None
 }
 
 /// Resolves the compatibility flags of a configuration (for `kiln compat`).

@@ -61,7 +61,11 @@ impl Diagnostics {
         out.push_str(&format!("{indent}  - {first}\n"));
       }
       for line in lines {
-        out.push_str(&format!("{indent}    {line}\n"));
+        if line.is_empty() {
+          out.push('\n');
+        } else {
+          out.push_str(&format!("{indent}    {line}\n"));
+        }
       }
     }
     for child in self.children.iter().filter(|c| relevant(c)) {
@@ -283,6 +287,20 @@ pub fn check_level(
   }
   check_routes(table, diag);
   check_services(table, diag);
+  if let Some(value) = table.get("durable_objects") {
+    let path = format!("{}durable_objects", container_prefix(container));
+    check_durable_objects(value, &path, diag);
+  }
+  if let Some(value) = table.get("migrations") {
+    check_migrations(value, diag);
+  }
+  if let Some(value) = table.get("rules") {
+    check_rules(
+      value,
+      &format!("{}rules", container_prefix(container)),
+      diag,
+    );
+  }
   check_unique_bindings(table, diag);
 }
 
@@ -492,6 +510,11 @@ fn check_services(table: &Map<String, Value>, diag: &mut Diagnostics) {
 /// A name bound twice (a var and a service, say) is an error.
 fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
   let mut names: Vec<(String, &str)> = Vec::new();
+  names.extend(
+    durable_object_binding_names(table.get("durable_objects"))
+      .into_iter()
+      .map(|name| (name, "Durable Object")),
+  );
   if let Some(vars) = table.get("vars").and_then(Value::as_object) {
     names.extend(vars.keys().map(|k| (k.clone(), "environment variable")));
   }
@@ -525,4 +548,294 @@ fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
     };
     diag.errors.push(format!("{what}\nBindings must have unique names, so that they can all be referenced in the worker. Please change your bindings to have unique names."));
   }
+}
+
+/// JavaScript's `typeof v === "object"` (and not null) as wrangler tests it:
+/// an array passes too, and its keys are its indices.
+fn js_object(value: &Value) -> Option<Map<String, Value>> {
+  match value {
+    Value::Object(map) => Some(map.clone()),
+    Value::Array(items) => Some(
+      items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i.to_string(), v.clone()))
+        .collect(),
+    ),
+    _ => None,
+  }
+}
+
+fn warn_unexpected_fields(
+  object: &Map<String, Value>,
+  known: &[&str],
+  field: &str,
+  diag: &mut Diagnostics,
+) {
+  let unknown: Vec<String> = object
+    .keys()
+    .filter(|k| !known.contains(&k.as_str()))
+    .map(|k| format!("\"{k}\""))
+    .collect();
+  if !unknown.is_empty() {
+    diag.warnings.push(format!(
+      "Unexpected fields found in {field} field: {}",
+      unknown.join(",")
+    ));
+  }
+}
+
+/// `durable_objects` (at `path`: `durable_objects` or
+/// `env.NAME.durable_objects`). Each binding's problems go into a child
+/// headed by the binding, as wrangler groups them. True when all is valid.
+pub fn check_durable_objects(value: &Value, path: &str, diag: &mut Diagnostics) -> bool {
+  let Some(object) = value.as_object() else {
+    diag.errors.push(format!(
+      "The field \"{path}\" should be an object but got {}.",
+      show(value)
+    ));
+    return false;
+  };
+  let Some(bindings) = object.get("bindings") else {
+    diag.errors.push(format!(
+      "The field \"{path}\" is missing the required \"bindings\" property."
+    ));
+    return false;
+  };
+  let Some(list) = bindings.as_array() else {
+    diag.errors.push(format!(
+      "The field \"{path}.bindings\" should be an array but got {}.",
+      show(bindings)
+    ));
+    return false;
+  };
+  let mut valid = true;
+  for (i, binding) in list.iter().enumerate() {
+    let field = format!("{path}.bindings[{i}]");
+    let mut child = Diagnostics::new(format!("\"{field}\": {}", show(binding)));
+    valid &= check_durable_object_binding(binding, &field, &mut child);
+    if child.has_errors() || child.has_warnings() {
+      diag.children.push(child);
+    }
+  }
+  valid
+}
+
+fn check_durable_object_binding(value: &Value, field: &str, diag: &mut Diagnostics) -> bool {
+  let Some(binding) = js_object(value) else {
+    diag.errors.push(format!(
+      "Expected \"{field}\" to be an object but got {}",
+      show(value)
+    ));
+    return false;
+  };
+  let before = diag.errors.len();
+  let is = |key: &str, test: fn(&Value) -> bool| binding.get(key).is_some_and(test);
+  let absent_or = |key: &str, test: fn(&Value) -> bool| binding.get(key).is_none_or(test);
+  if !is("name", Value::is_string) {
+    diag
+      .errors
+      .push("binding should have a string \"name\" field.".to_string());
+  }
+  if !is("class_name", Value::is_string) {
+    diag
+      .errors
+      .push("binding should have a string \"class_name\" field.".to_string());
+  }
+  if !absent_or("script_name", Value::is_string) {
+    diag
+      .errors
+      .push("the field \"script_name\", when present, should be a string.".to_string());
+  }
+  if !absent_or("environment", Value::is_string) {
+    diag
+      .errors
+      .push("the field \"environment\", when present, should be a string.".to_string());
+  }
+  if binding.contains_key("environment") && !binding.contains_key("script_name") {
+    diag.errors.push(
+      "binding should have a \"script_name\" field if \"environment\" is present.".to_string(),
+    );
+  }
+  if !absent_or("remote", Value::is_boolean) {
+    diag.errors.push(format!(
+      "\"{field}\" should, optionally, have a boolean \"remote\" field but got {}.",
+      show(value)
+    ));
+  }
+  // "remote" is checked above yet still reported as unexpected: wrangler's
+  // list of known keys for this binding leaves it out.
+  warn_unexpected_fields(
+    &binding,
+    &["class_name", "environment", "name", "script_name"],
+    field,
+    diag,
+  );
+  diag.errors.len() == before
+}
+
+/// The names of a `durable_objects` value's bindings, as wrangler collects
+/// them for its warnings and its unique-name check: only when every binding
+/// has a string name.
+pub fn durable_object_binding_names(value: Option<&Value>) -> Vec<String> {
+  let Some(list) = value
+    .and_then(|v| v.get("bindings"))
+    .and_then(Value::as_array)
+  else {
+    return Vec::new();
+  };
+  list
+    .iter()
+    .map(|b| b.get("name").and_then(Value::as_str).map(str::to_string))
+    .collect::<Option<Vec<_>>>()
+    .unwrap_or_default()
+}
+
+/// `[[migrations]]`. Wrangler names the field `migrations` even inside an
+/// environment.
+pub fn check_migrations(value: &Value, diag: &mut Diagnostics) -> bool {
+  if value.is_null() {
+    return true;
+  }
+  let Some(list) = value.as_array() else {
+    diag.errors.push(format!(
+      "The optional \"migrations\" field should be an array, but got {}",
+      show(value)
+    ));
+    return false;
+  };
+  let before = diag.errors.len();
+  for (i, entry) in list.iter().enumerate() {
+    // Wrangler destructures each entry, so a non-object has none of the keys.
+    let entry = entry.as_object().cloned().unwrap_or_default();
+    warn_unexpected_fields(
+      &entry,
+      &[
+        "tag",
+        "new_classes",
+        "new_sqlite_classes",
+        "renamed_classes",
+        "deleted_classes",
+        "transferred_classes",
+      ],
+      "migrations",
+      diag,
+    );
+    match entry.get("tag") {
+      None => diag
+        .errors
+        .push(format!("\"migrations[{i}].tag\" is a required field.")),
+      Some(tag) if !tag.is_string() => diag.errors.push(format!(
+        "Expected \"migrations[{i}].tag\" to be of type string but got {}.",
+        show(tag)
+      )),
+      Some(_) => {}
+    }
+    for key in ["new_classes", "new_sqlite_classes"] {
+      if let Some(classes) = entry.get(key) {
+        check_string_array(classes, &format!("migrations[{i}].{key}"), diag);
+      }
+    }
+    let objects_with = |value: &Value, keys: &[&str]| {
+      value.as_array().is_some_and(|items| {
+        items.iter().all(|item| {
+          js_object(item)
+            .is_some_and(|o| keys.iter().all(|k| o.get(*k).is_some_and(Value::is_string)))
+        })
+      })
+    };
+    if let Some(renamed) = entry.get("renamed_classes") {
+      if !objects_with(renamed, &["from", "to"]) {
+        diag.errors.push(format!(
+          "Expected \"migrations[{i}].renamed_classes\" to be an array of \"{{from: string, to: string}}\" objects but got {}.",
+          show(renamed)
+        ));
+      }
+    }
+    if let Some(transferred) = entry.get("transferred_classes") {
+      if !objects_with(transferred, &["from", "from_script", "to"]) {
+        diag.errors.push(format!(
+          "Expected \"migrations[{i}].transferred_classes\" to be an array of \"{{from: string, from_script: string, to: string}}\" objects but got {}.",
+          show(transferred)
+        ));
+      }
+    }
+    if let Some(classes) = entry.get("deleted_classes") {
+      check_string_array(classes, &format!("migrations[{i}].deleted_classes"), diag);
+    }
+  }
+  diag.errors.len() == before
+}
+
+/// Wrangler's `validateTypedArray` for strings: the whole value, then each
+/// element (its path really is `<field>.[j]`).
+fn check_string_array(value: &Value, field: &str, diag: &mut Diagnostics) {
+  let Some(items) = value.as_array() else {
+    diag.errors.push(format!(
+      "Expected \"{field}\" to be an array of strings but got {}",
+      show(value)
+    ));
+    return;
+  };
+  for (j, item) in items.iter().enumerate() {
+    if !item.is_string() {
+      diag.errors.push(format!(
+        "Expected \"{field}.[{j}]\" to be of type string but got {}.",
+        show(item)
+      ));
+    }
+  }
+}
+
+/// `[[rules]]` (at `path`: `rules` or `env.NAME.rules`).
+pub fn check_rules(value: &Value, path: &str, diag: &mut Diagnostics) -> bool {
+  // Wrangler skips a falsy value without a word.
+  if matches!(value, Value::Null | Value::Bool(false))
+    || value.as_str() == Some("")
+    || value.as_f64() == Some(0.0)
+  {
+    return true;
+  }
+  let Some(list) = value.as_array() else {
+    diag.errors.push(format!(
+      "The field \"{path}\" should be an array but got {}.",
+      show(value)
+    ));
+    return false;
+  };
+  let before = diag.errors.len();
+  for (i, rule) in list.iter().enumerate() {
+    let field = format!("{path}[{i}]");
+    let Some(rule) = js_object(rule) else {
+      diag.errors.push(format!(
+        "\"{field}\" should be an object but got {}.",
+        show(rule)
+      ));
+      continue;
+    };
+    if rule
+      .get("type")
+      .and_then(Value::as_str)
+      .and_then(super::ModuleKind::parse)
+      .is_none()
+    {
+      // "bindings" is wrangler's word here, a copy of the bindings' message.
+      diag.errors.push(
+        "bindings should have a string \"type\" field, which contains one of \"ESModule\", \"CommonJS\", \"CompiledWasm\", \"Text\", or \"Data\"."
+          .to_string(),
+      );
+    }
+    match rule.get("globs") {
+      Some(globs) => check_string_array(globs, &format!("{field}.globs"), diag),
+      None => diag.errors.push(format!(
+        "Expected \"{field}.globs\" to be an array of strings but got undefined"
+      )),
+    }
+    if !rule.get("fallthrough").is_none_or(Value::is_boolean) {
+      diag
+        .errors
+        .push("the field \"fallthrough\", when present, should be a boolean.".to_string());
+    }
+  }
+  diag.errors.len() == before
 }
