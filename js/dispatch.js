@@ -313,8 +313,12 @@ async function handle(head) {
   let response;
   try {
     const request = toRequest(head);
-    const ctx = new ExecutionContext(illegal);
-    response = await callHandler(request, ctx);
+    if (head.durableObject !== null) {
+      response = await durableObjects.handleRemote(head.durableObject, request);
+    } else {
+      const ctx = new ExecutionContext(illegal);
+      response = await callHandler(request, ctx);
+    }
     if (!ObjectPrototypeIsPrototypeOf(responseMod.ResponsePrototype, response)) {
       throw new TypeError(
         "Incorrect type for Promise: the Promise did not resolve to 'Response'.",

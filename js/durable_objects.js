@@ -36,6 +36,7 @@ const {
   op_do_set_alarm,
   op_do_delete_alarm,
   op_do_alarms,
+  op_do_remote_call,
 } = core.ops;
 const {
   ArrayIsArray,
@@ -68,6 +69,7 @@ const {
 } = primordials;
 
 const { DOMException } = core.loadExtScript("ext:deno_web/01_dom_exception.js");
+const { subrequest } = core.loadExtScript("ext:kiln/service.js");
 
 const illegal = Symbol("illegal constructor");
 
@@ -244,6 +246,7 @@ class DurableObjectStub {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (stub.binding.scriptName != null) return remoteFetch(stub, request);
     return callObject(stub, (instance) => {
       if (typeof instance.fetch !== "function") {
         throw new Error("Handler does not export a fetch() function.");
@@ -300,6 +303,7 @@ function makeStub(binding, id) {
  */
 function rpcMethod(stub, name) {
   const call = (...args) => {
+    if (stub.binding.scriptName != null) return remoteRpc(stub, "call", name, args);
     let cloned;
     try {
       cloned = cloneForRpc(args);
@@ -316,11 +320,113 @@ function rpcMethod(stub, name) {
   };
   call.then = (onFulfilled, onRejected) =>
     PromisePrototypeThen(
-      callObject(stub, (instance) => rpcLookup(instance, name), true),
+      stub.binding.scriptName != null
+        ? remoteRpc(stub, "get", name, [])
+        : callObject(stub, (instance) => rpcLookup(instance, name), true),
       onFulfilled,
       onRejected,
     );
   return call;
+}
+
+// ---------------------------------------------------------------------------
+// Objects of another worker of the process (bindings with script_name): the
+// call travels to that worker as a subrequest addressed to the object.
+
+function remoteObject(stub, rpc) {
+  return {
+    scriptName: stub.binding.scriptName,
+    className: stub.binding.className,
+    id: stub.id[_hex],
+    name: stub.id[_name] ?? null,
+    rpc,
+  };
+}
+
+function remoteFetch(stub, request) {
+  const object = remoteObject(stub, false);
+  return subrequest(request, (method, url, headers, bytes, streamRid) =>
+    op_do_remote_call(object, method, url, headers, bytes, streamRid)
+  );
+}
+
+const RPC_ERROR_HEADER = "kiln-rpc-error";
+
+async function remoteRpc(stub, kind, name, args) {
+  refuseClassInstances(args, new Set());
+  const bytes = serializeOrDataCloneError(args, false);
+  const url = `https://rpc/${kind}/${encodeURIComponent(name)}`;
+  const request = new Request(url, { method: "POST", body: bytes });
+  const object = remoteObject(stub, true);
+  const response = await subrequest(request, (method, url, headers, body, streamRid) =>
+    op_do_remote_call(object, method, url, headers, body, streamRid)
+  );
+  const result = deserializeValue(new Uint8Array(await response.arrayBuffer()), false);
+  if (response.headers.get(RPC_ERROR_HEADER) !== null) throw remoteError(result);
+  return result;
+}
+
+/**
+ * In the worker that defines the class: a call from another worker's stub.
+ * Returns the Response to send back.
+ */
+async function handleRemote(address, request) {
+  const classInfo = localClasses.get(address.className);
+  if (classInfo === undefined) {
+    return new Response(
+      `This worker does not define the Durable Object class "${address.className}".`,
+      { status: 500 },
+    );
+  }
+  const stub = {
+    binding: { className: address.className, scriptName: null },
+    id: new DurableObjectId(illegal, address.className, address.id, address.name ?? undefined),
+    record: null,
+  };
+  if (!address.rpc) {
+    return await callObject(stub, (instance) => {
+      if (typeof instance.fetch !== "function") {
+        throw new Error("Handler does not export a fetch() function.");
+      }
+      return instance.fetch(request);
+    }, false);
+  }
+  const [, kind, encoded] = new URL(request.url).pathname.split("/");
+  const name = decodeURIComponent(encoded);
+  let result;
+  let failed = false;
+  try {
+    const args = deserializeValue(new Uint8Array(await request.arrayBuffer()), false);
+    result = await callObject(stub, (instance) => {
+      if (kind === "get") return rpcLookup(instance, name);
+      const method = rpcLookup(instance, name);
+      if (typeof method !== "function") throw new TypeError(`"${name}" is not a function.`);
+      return ReflectApply(method, instance, args);
+    }, true);
+  } catch (error) {
+    failed = true;
+    result = error;
+  }
+  let bytes;
+  try {
+    bytes = serializeOrDataCloneError(failed ? errorForTransfer(result) : result, false);
+  } catch (error) {
+    failed = true;
+    bytes = serializeOrDataCloneError(errorForTransfer(error), false);
+  }
+  return new Response(bytes, {
+    status: 200,
+    headers: failed ? { [RPC_ERROR_HEADER]: "1" } : {},
+  });
+}
+
+/** An error as it crosses to the calling worker: name, message, reset flag. */
+function errorForTransfer(error) {
+  if (error === null || typeof error !== "object") return error;
+  const copy = new Error(String(error.message));
+  if (error.name !== "Error") copy.name = String(error.name);
+  if (error.durableObjectReset === true) copy.durableObjectReset = true;
+  return copy;
 }
 
 /** What RPC may reach on an instance: members of its class's prototypes. */
@@ -416,6 +522,7 @@ function replaceErrors(value, copies) {
   if (copies.has(value)) return copies.get(value);
   if (isError(value)) {
     const record = { [ERROR_RECORD]: true, name: value.name, message: value.message };
+    if (value.durableObjectReset === true) record.durableObjectReset = true;
     copies.set(value, record);
     if (value.stack !== undefined) record.stack = String(value.stack);
     if ("cause" in value) record.cause = replaceErrors(value.cause, copies);
@@ -451,6 +558,7 @@ function reviveErrors(value, seen) {
     const ctor = ERROR_TYPES[value.name] ?? Error;
     const error = new ctor(value.message);
     if (ctor === Error && value.name !== "Error") error.name = value.name;
+    if (value.durableObjectReset === true) error.durableObjectReset = true;
     if (value.stack !== undefined) error.stack = value.stack;
     if ("cause" in value) error.cause = reviveErrors(value.cause, seen);
     return error;
@@ -1531,12 +1639,12 @@ class RpcTarget {}
 // Set-up, called by dispatch.js.
 
 /** The bindings of `env`, before the worker's script runs. */
-function configure(workerFacts, env, flagSet, report, options) {
+function configure(workerFacts, env, flagSet, report) {
   facts = workerFacts.durableObjects;
   workerEnv = env;
   flags = flagSet;
   reportException = report;
-  if (options?.evictAfterMs !== undefined) evictAfterMs = options.evictAfterMs;
+  evictAfterMs = facts.evictAfterMs;
   for (const info of facts.classes) localClasses.set(info.className, info);
   for (const binding of facts.bindings) {
     env[binding.name] = new DurableObjectNamespace(illegal, binding);
@@ -1575,6 +1683,7 @@ return {
   configure,
   start,
   serviceWorkerError,
+  handleRemote,
   DurableObject,
   DurableObjectId,
   DurableObjectNamespace,

@@ -41,6 +41,24 @@ function bodyForOp(body) {
   return { bytes, streamRid: null };
 }
 
+/**
+ * Sends `request` to another worker of the process through `send` (one of
+ * the ops that do so) and makes a Response of the answer.
+ */
+async function subrequest(request, send) {
+  const inner = requestMod.toInnerRequest(request);
+  const { bytes, streamRid } = bodyForOp(inner.body);
+  const reply = await send(inner.method, inner.url(), inner.headerList, bytes, streamRid);
+  const body = reply.bodyRid === null
+    ? null
+    : streams.readableStreamForRid(reply.bodyRid);
+  const nullBody = responseMod.nullBodyStatus(reply.status);
+  return new responseMod.Response(nullBody ? null : body, {
+    status: reply.status,
+    headers: reply.headers,
+  });
+}
+
 class Fetcher {
   #binding;
 
@@ -48,27 +66,12 @@ class Fetcher {
     this.#binding = binding;
   }
 
-  async fetch(input, init = undefined) {
+  fetch(input, init = undefined) {
     const request = new globalThis.Request(input, init);
-    const inner = requestMod.toInnerRequest(request);
-    const { bytes, streamRid } = bodyForOp(inner.body);
-    const reply = await op_kiln_service_fetch(
-      this.#binding,
-      inner.method,
-      inner.url(),
-      inner.headerList,
-      bytes,
-      streamRid,
+    const binding = this.#binding;
+    return subrequest(request, (method, url, headers, bytes, streamRid) =>
+      op_kiln_service_fetch(binding, method, url, headers, bytes, streamRid)
     );
-    const body = reply.bodyRid === null
-      ? null
-      : streams.readableStreamForRid(reply.bodyRid);
-    const nullBody = responseMod.nullBodyStatus(reply.status);
-    const response = new responseMod.Response(nullBody ? null : body, {
-      status: reply.status,
-      headers: reply.headers,
-    });
-    return response;
   }
 
   connect() {
@@ -80,5 +83,5 @@ class Fetcher {
   }
 }
 
-return { bodyForOp, Fetcher };
+return { bodyForOp, Fetcher, subrequest };
 })();

@@ -83,6 +83,11 @@ struct DevArgs {
   /// Keep every worker's local state in memory only.
   #[arg(long)]
   no_persist: bool,
+  /// How long an idle Durable Object stays in memory before it is evicted
+  /// (its stubs stay valid; the next call constructs it again), e.g. 250ms,
+  /// 10s [default: 10s, as workerd].
+  #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
+  evict_after: Option<std::time::Duration>,
 }
 
 fn main() -> ExitCode {
@@ -213,6 +218,9 @@ fn dev(args: DevArgs) -> Result<(), String> {
     let WorkerPlan {
       mut spec, services, ..
     } = plan;
+    if let Some(after) = args.evict_after {
+      spec.evict_after = after;
+    }
     spec.services = services
       .into_iter()
       .map(|s| (s.binding, s.service))

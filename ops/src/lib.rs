@@ -44,6 +44,7 @@ deno_core::extension!(
     websocket::ops::op_ws_connect,
     websocket::ops::op_ws_abort,
     service::op_kiln_service_fetch,
+    service::op_do_remote_call,
     durable_objects::op_do_id_from_name,
     durable_objects::op_do_new_unique_id,
     durable_objects::op_do_id_from_string,

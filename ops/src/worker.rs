@@ -27,6 +27,8 @@ pub struct DurableObjectFacts {
   /// Set when the worker has local classes or migrations: the error for a
   /// service-worker script, which cannot define Durable Objects.
   pub service_worker_error: Option<String>,
+  /// How long an idle object stays in memory.
+  pub evict_after_ms: f64,
 }
 
 #[derive(Clone, serde::Serialize)]

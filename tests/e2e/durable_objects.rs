@@ -1518,3 +1518,109 @@ async fn websocket_through_a_durable_object() {
   }
   same_everywhere("WebSocket transcript", &sides, &transcripts);
 }
+
+/// A binding with `script_name` reaches the class of another worker of the
+/// process: ids are that namespace's, RPC (values, errors, properties) and
+/// fetch cross the workers, and the object's state lives in the defining
+/// worker.
+#[tokio::test]
+async fn a_class_of_another_worker() {
+  let dir = workers_dir().join("durable-objects-cross");
+  let kiln = Kiln::start_workers(
+    &dir,
+    &["-c", "front.toml", "-c", "back.toml", "--no-persist"],
+    2,
+  );
+  let reply = send(
+    kiln.addrs[0],
+    "GET",
+    "/?name=shared",
+    &[],
+    Default::default(),
+  )
+  .await;
+  assert_eq!(reply.status, 200, "{}\n{}", reply.text(), kiln.output());
+  let got = reply.json();
+  let back_id = send(
+    kiln.addrs[1],
+    "GET",
+    "/?name=shared",
+    &[],
+    Default::default(),
+  )
+  .await
+  .text();
+  assert_eq!(got["id"], json!(back_id), "ids are the defining worker's");
+  assert_json(
+    "front",
+    &json!({
+      "id": back_id,
+      "first": { "value": 2, "name": "shared", "at": true },
+      "second": 5,
+      "error": { "name": "RangeError", "message": "counter says no", "remote": true },
+      "answer": 42,
+      "fetched": "back saw POST /path: hi"
+    }),
+    &got,
+  );
+  // The same object again: its state is in "back".
+  let again = send(
+    kiln.addrs[0],
+    "GET",
+    "/?name=shared",
+    &[],
+    Default::default(),
+  )
+  .await
+  .json();
+  assert_eq!(again["first"]["value"], json!(7));
+}
+
+/// An object with nothing to do is evicted after `--evict-after`: the next
+/// call constructs it again (its in-memory state is gone, its storage is
+/// not), through the same stub.
+#[tokio::test]
+async fn an_idle_object_is_evicted_and_constructed_again() {
+  let dir = workers_dir().join("durable-objects-cross");
+  let kiln = Kiln::start_in(
+    &dir,
+    &["-c", "back.toml", "--no-persist", "--evict-after", "150ms"],
+  );
+  let lifecycle = || async {
+    send(
+      kiln.addr,
+      "GET",
+      "/lifecycle?name=idle",
+      &[],
+      Default::default(),
+    )
+    .await
+    .json()
+  };
+  let first = lifecycle().await;
+  assert_eq!(
+    first,
+    json!({ "constructions": 1, "callsSinceConstruction": 1 })
+  );
+  // Back to back, the object stays.
+  let second = lifecycle().await;
+  assert_eq!(
+    second,
+    json!({ "constructions": 1, "callsSinceConstruction": 2 })
+  );
+  let deadline = Instant::now() + Duration::from_secs(10);
+  loop {
+    // Longer than --evict-after between calls: an eviction can happen.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let now = lifecycle().await;
+    if now["constructions"] == json!(2) {
+      assert_eq!(now["callsSinceConstruction"], json!(1), "{now}");
+      break;
+    }
+    assert!(
+      Instant::now() < deadline,
+      "the object was never evicted: {now}\n{}",
+      kiln.output()
+    );
+  }
+}

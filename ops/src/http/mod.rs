@@ -52,6 +52,17 @@ pub struct RequestHead {
   url: String,
   headers: Vec<(ByteString, ByteString)>,
   body_rid: Option<ResourceId>,
+  /// For a call from another worker into one of this worker's Durable Objects.
+  durable_object: Option<ObjectHead>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectHead {
+  class_name: String,
+  id: String,
+  name: Option<String>,
+  rpc: bool,
 }
 
 const MAX_BATCH: usize = 256;
@@ -102,6 +113,12 @@ pub async fn op_kiln_next_requests(
       url: req.url,
       headers: header_list(&req.headers),
       body_rid,
+      durable_object: req.durable_object.map(|o| ObjectHead {
+        class_name: o.class_name,
+        id: o.id,
+        name: o.name,
+        rpc: o.rpc,
+      }),
     });
   }
   Ok(Some(heads))

@@ -10,9 +10,9 @@ use bytes::Bytes;
 use deno_core::{op2, ByteString, JsBuffer, OpState, ResourceId};
 use deno_error::JsErrorBox;
 use http_body_util::BodyExt;
-use kiln_host::http::IncomingRequest;
+use kiln_host::http::{IncomingRequest, ObjectAddress};
 use kiln_host::registry::Registry;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use crate::http::{body_resource, header_list, header_map, pump_resource};
@@ -45,24 +45,118 @@ pub async fn op_kiln_service_fetch(
   #[buffer] body: JsBuffer,
   #[serde] stream_rid: Option<ResourceId>,
 ) -> Result<ServiceResponse, JsErrorBox> {
-  let (target, sender) = {
+  let target = {
     let state = state.borrow();
     let services = state.borrow::<ServiceBindings>();
-    let target = services
+    services
       .bindings
       .get(&binding)
       .ok_or_else(|| JsErrorBox::type_error(format!("No service binding named \"{binding}\".")))?
-      .clone();
-    let sender = services.registry.get(&target);
-    (target, sender)
+      .clone()
   };
-  let sender = sender.ok_or_else(|| {
-    JsErrorBox::type_error(format!(
-      "Service binding \"{binding}\": the worker \"{target}\" is not running in this kiln process."
-    ))
-  })?;
-  let headers = header_map(&headers)?;
-  let body = match stream_rid {
+  let request = Subrequest {
+    method,
+    url,
+    headers,
+    body,
+    stream_rid,
+  };
+  call_worker(&state, &target, request, None)
+    .await
+    .map_err(|e| match e {
+      CallError::NotRunning => JsErrorBox::type_error(format!(
+        "Service binding \"{binding}\": the worker \"{target}\" is not running in this kiln process."
+      )),
+      CallError::Other(e) => e,
+    })
+}
+
+/// Where a stub of another worker's Durable Object sends a call.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteObject {
+  script_name: String,
+  class_name: String,
+  id: String,
+  name: Option<String>,
+  rpc: bool,
+}
+
+/// A call into a Durable Object that another worker of the process defines
+/// (a binding with `script_name`): a subrequest to that worker, addressed to
+/// the object. For RPC the body is the structured clone of the arguments.
+#[op2]
+#[serde]
+#[allow(clippy::too_many_arguments)]
+pub async fn op_do_remote_call(
+  state: Rc<RefCell<OpState>>,
+  #[serde] object: RemoteObject,
+  #[string] method: String,
+  #[string] url: String,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+  #[buffer] body: JsBuffer,
+  #[serde] stream_rid: Option<ResourceId>,
+) -> Result<ServiceResponse, JsErrorBox> {
+  let address = ObjectAddress {
+    class_name: object.class_name,
+    id: object.id,
+    name: object.name,
+    rpc: object.rpc,
+  };
+  let request = Subrequest {
+    method,
+    url,
+    headers,
+    body,
+    stream_rid,
+  };
+  let script = object.script_name;
+  call_worker(&state, &script, request, Some(address))
+    .await
+    .map_err(|e| match e {
+      CallError::NotRunning => JsErrorBox::generic(format!(
+        "The Durable Object's worker \"{script}\" (script_name) is not running in this kiln process."
+      )),
+      CallError::Other(e) => e,
+    })
+}
+
+/// A request made by JavaScript to another worker of the process.
+struct Subrequest {
+  method: String,
+  url: String,
+  headers: Vec<(ByteString, ByteString)>,
+  body: JsBuffer,
+  stream_rid: Option<ResourceId>,
+}
+
+enum CallError {
+  NotRunning,
+  Other(JsErrorBox),
+}
+
+impl From<JsErrorBox> for CallError {
+  fn from(e: JsErrorBox) -> Self {
+    CallError::Other(e)
+  }
+}
+
+/// Sends `request` to worker `target` through its request queue and waits
+/// for its answer.
+async fn call_worker(
+  state: &Rc<RefCell<OpState>>,
+  target: &str,
+  request: Subrequest,
+  durable_object: Option<ObjectAddress>,
+) -> Result<ServiceResponse, CallError> {
+  let sender = state
+    .borrow()
+    .borrow::<ServiceBindings>()
+    .registry
+    .get(target)
+    .ok_or(CallError::NotRunning)?;
+  let headers = header_map(&request.headers)?;
+  let body = match request.stream_rid {
     Some(rid) => {
       let resource = state
         .borrow_mut()
@@ -76,9 +170,9 @@ pub async fn op_kiln_service_fetch(
           .boxed_unsync(),
       )
     }
-    None if body.is_empty() => None,
+    None if request.body.is_empty() => None,
     None => Some(
-      http_body_util::Full::new(Bytes::from(body.to_vec()))
+      http_body_util::Full::new(Bytes::from(request.body.to_vec()))
         .map_err(|never| match never {})
         .boxed_unsync(),
     ),
@@ -86,12 +180,13 @@ pub async fn op_kiln_service_fetch(
   let (reply, response) = oneshot::channel();
   sender
     .send(IncomingRequest {
-      method,
-      url,
+      method: request.method,
+      url: request.url,
       headers,
       body,
       reply,
       upgrade: None,
+      durable_object,
     })
     .map_err(|_| JsErrorBox::type_error(format!("The worker \"{target}\" has stopped.")))?;
   let response = response

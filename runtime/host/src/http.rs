@@ -26,6 +26,22 @@ pub struct IncomingRequest {
   pub reply: Reply,
   /// Set for a WebSocket upgrade request from a client connection.
   pub upgrade: Option<WebSocketUpgrade>,
+  /// Set for a call into a Durable Object this worker defines, made by a
+  /// stub in another worker of the process.
+  pub durable_object: Option<ObjectAddress>,
+}
+
+/// A Durable Object of a worker, as a stub in another worker names it.
+#[derive(Clone, Debug)]
+pub struct ObjectAddress {
+  pub class_name: String,
+  /// The id, as 64 lowercase hex digits.
+  pub id: String,
+  /// The name the id was made from, if the caller knows it.
+  pub name: Option<String>,
+  /// An RPC call (the body is the structured-clone of the arguments and
+  /// the URL's path the method) rather than a `fetch`.
+  pub rpc: bool,
 }
 
 /// What a worker needs to answer a request with `101 Switching Protocols`

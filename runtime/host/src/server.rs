@@ -85,6 +85,7 @@ async fn handle(
     body,
     reply,
     upgrade,
+    durable_object: None,
   };
   // A request whose URL matches another worker's route goes to that worker.
   let queue = router.route(&request.url).unwrap_or(owner.requests);

@@ -833,6 +833,33 @@ pub struct WorkerSpec {
   // is being built as service-worker format. Migrations cannot be applied
   // to service-worker format Workers." (migrations).
   pub service_worker_error: Option<String>,
+  /// How long a Durable Object with nothing to do stays in memory before it
+  /// is evicted (workerd: 10 s; `kiln dev --evict-after`).
+  pub evict_after: std::time::Duration,
+}
+
+/// workerd's idle time before an object is evicted.
+pub const DEFAULT_EVICT_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A duration as people write it on a command line: `250ms`, `10s`, `2m`,
+/// or a bare number of milliseconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+  let text = text.trim();
+  let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+    Some(i) => text.split_at(i),
+    None => (text, "ms"),
+  };
+  let n: u64 = digits
+    .parse()
+    .map_err(|_| format!("not a duration: {text:?} (write e.g. 250ms, 10s or 2m)"))?;
+  match unit {
+    "ms" => Ok(std::time::Duration::from_millis(n)),
+    "s" => Ok(std::time::Duration::from_secs(n)),
+    "m" => Ok(std::time::Duration::from_secs(n * 60)),
+    _ => Err(format!(
+      "not a duration: {text:?} (write e.g. 250ms, 10s or 2m)"
+    )),
+  }
 }
 
 impl WorkerSpec {
@@ -1022,6 +1049,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       module_rules,
       state_dir,
       service_worker_error,
+      evict_after: DEFAULT_EVICT_AFTER,
     },
     dev: config.dev,
     routes: config.routes,
