@@ -4,10 +4,12 @@
 pub mod backend;
 pub mod ws;
 
+use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -176,52 +178,131 @@ impl Drop for Kiln {
   }
 }
 
-/// The result of a `kiln` run that was expected to end by itself.
+/// Whether the pump behind `ended` finished before `deadline`.
+fn ended_by(ended: &mpsc::Receiver<()>, deadline: Instant) -> bool {
+  matches!(
+    ended.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+    Err(RecvTimeoutError::Disconnected)
+  )
+}
+
+/// The result of a program run that was expected to end by itself.
 pub struct Exit {
   pub code: Option<i32>,
   pub stdout: String,
   pub stderr: String,
 }
 
+/// A program that did not finish within its deadline. It has been killed
+/// and reaped.
+#[derive(Debug)]
+pub struct Overdue {
+  pub pid: u32,
+  pub why: String,
+  /// What it printed until then.
+  pub stdout: String,
+  pub stderr: String,
+}
+
+impl fmt::Display for Overdue {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(
+      f,
+      "{}; it printed:\n{}\n{}",
+      self.why, self.stdout, self.stderr
+    )
+  }
+}
+
 /// Runs `kiln ARGS` to completion (for start-up failures); fails after 30 s.
 pub fn run_to_exit(cwd: &Path, args: &[&str]) -> Exit {
-  let mut child = Command::new(kiln_bin())
+  let mut command = Command::new(kiln_bin());
+  command
     .args(args)
     .current_dir(cwd)
-    .env("RUST_BACKTRACE", "0")
+    .env("RUST_BACKTRACE", "0");
+  run_with_deadline(&mut command, Duration::from_secs(30))
+    .unwrap_or_else(|overdue| panic!("kiln {args:?}: {overdue}"))
+}
+
+/// Runs `command` to completion, reading its stdout and stderr while it
+/// runs, for at most `limit`; past that it is killed and reaped.
+pub fn run_with_deadline(command: &mut Command, limit: Duration) -> Result<Exit, Overdue> {
+  let deadline = Instant::now() + limit;
+  let mut child = command
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .spawn()
-    .expect("spawn kiln");
-  let deadline = Instant::now() + Duration::from_secs(30);
-  loop {
-    if let Some(status) = child.try_wait().expect("wait for kiln") {
-      let mut stdout = String::new();
-      let mut stderr = String::new();
-      child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-      child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-      return Exit {
-        code: status.code(),
-        stdout,
-        stderr,
-      };
+    .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+  let pid = child.id();
+  // Both pipes are read from the start: a child that fills one while
+  // nobody reads it would block forever, and never exit.
+  let stdout = Drain::start(child.stdout.take().unwrap());
+  let stderr = Drain::start(child.stderr.take().unwrap());
+  let status = loop {
+    if let Some(status) = child.try_wait().expect("wait for the child") {
+      break Some(status);
     }
-    if Instant::now() > deadline {
-      let _ = child.kill();
-      panic!("kiln {args:?} did not exit within 30 s");
+    if Instant::now() >= deadline {
+      break None;
     }
-    std::thread::sleep(Duration::from_millis(20));
+    std::thread::sleep(Duration::from_millis(10));
+  };
+  let overdue = |why: String| Overdue {
+    pid,
+    why,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+  };
+  let Some(status) = status else {
+    let _ = child.kill();
+    let _ = child.wait();
+    return Err(overdue(format!("did not exit within {limit:?}")));
+  };
+  // The pipes end with the child, unless something it started holds them.
+  if !stdout.ended_by(deadline) || !stderr.ended_by(deadline) {
+    return Err(overdue(format!(
+      "exited ({status}) but its output was still open after {limit:?}"
+    )));
+  }
+  Ok(Exit {
+    code: status.code(),
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+  })
+}
+
+/// One output pipe of a child, read to its end on a thread of its own.
+struct Drain {
+  bytes: Arc<Mutex<Vec<u8>>>,
+  ended: mpsc::Receiver<()>,
+}
+
+impl Drain {
+  fn start(mut pipe: impl Read + Send + 'static) -> Drain {
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let (done, ended) = mpsc::channel::<()>();
+    let sink = bytes.clone();
+    std::thread::spawn(move || {
+      let _done = done;
+      let mut chunk = vec![0u8; 64 * 1024];
+      while let Ok(n) = pipe.read(&mut chunk) {
+        if n == 0 {
+          break;
+        }
+        sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+      }
+    });
+    Drain { bytes, ended }
+  }
+
+  fn ended_by(&self, deadline: Instant) -> bool {
+    ended_by(&self.ended, deadline)
+  }
+
+  fn text(&self) -> String {
+    String::from_utf8_lossy(&self.bytes.lock().unwrap()).into_owned()
   }
 }
 
