@@ -2,11 +2,91 @@
 //! tests something other than the current sources, makes every test built
 //! on it pass for nothing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use kiln_tests::run_with_deadline;
+use kiln_tests::{kiln_bin, repo_dir, run_with_deadline};
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+  let mut files = Vec::new();
+  let mut dirs = vec![dir.to_path_buf()];
+  while let Some(dir) = dirs.pop() {
+    for entry in std::fs::read_dir(&dir).unwrap() {
+      let path = entry.unwrap().path();
+      if path.is_dir() {
+        dirs.push(path);
+      } else {
+        files.push(path);
+      }
+    }
+  }
+  files
+}
+
+fn modified(path: &Path) -> SystemTime {
+  std::fs::metadata(path)
+    .and_then(|m| m.modified())
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The binary must be at least as new as every source file it was compiled
+/// from (the files its dep-info lists: a file compiled only into unit tests
+/// does not count), and must run the JavaScript of this checkout: js/ is
+/// either compiled in (then listed) or read at run time from the path the
+/// binary names.
+#[test]
+fn the_kiln_under_test_is_built_from_these_sources() {
+  let bin = kiln_bin();
+  let built = modified(&bin);
+  let repo = repo_dir().canonicalize().unwrap();
+  let dep_info = std::fs::read_to_string(bin.with_extension("d"))
+    .unwrap_or_else(|e| panic!("{}: {e}", bin.with_extension("d").display()));
+  let compiled: Vec<PathBuf> = dep_info
+    .split_once(": ")
+    .expect("a dep-info line")
+    .1
+    .split_whitespace()
+    .map(PathBuf::from)
+    .filter(|path| path.starts_with(&repo))
+    .collect();
+  for dir in ["runtime/src", "ops/src", "cli/src"] {
+    assert!(
+      compiled.iter().any(|path| path.starts_with(repo.join(dir))),
+      "nothing from {dir} in the dep-info of {}",
+      bin.display()
+    );
+  }
+  for source in &compiled {
+    assert!(
+      modified(source) <= built,
+      "{} is newer than {}: the binary under test is stale",
+      source.display(),
+      bin.display()
+    );
+  }
+
+  let binary = std::fs::read(&bin).unwrap();
+  let js = files_under(&repo.join("js"));
+  assert!(!js.is_empty());
+  for file in js {
+    let name = file.file_name().unwrap().to_str().unwrap();
+    if compiled.contains(&file) {
+      continue;
+    }
+    let named = |path: PathBuf| {
+      let path = path.to_str().unwrap().as_bytes().to_vec();
+      binary.windows(path.len()).any(|w| w == path)
+    };
+    assert!(
+      named(repo.join("ops/../js").join(name)) || named(repo.join("js").join(name)),
+      "{} neither compiles in nor reads {}",
+      bin.display(),
+      file.display()
+    );
+  }
+}
 
 /// A child that writes more than a pipe holds to both stdout and stderr
 /// would block forever if its output were read only after it exits.

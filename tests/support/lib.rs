@@ -10,36 +10,103 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
-/// The `kiln` binary under test: `KILN_BIN`, or the one cargo built next to
-/// this test executable (`make test` builds it first).
+/// The engine features the `kiln` binary is built with: those of this crate,
+/// so that `cargo test --features quickjs` tests a QuickJS kiln.
+const ENGINE: [&str; 3] = if cfg!(feature = "quickjs") {
+  ["--no-default-features", "--features", "quickjs"]
+} else {
+  ["--no-default-features", "--features", "v8"]
+};
+
+/// A first build compiles a whole JavaScript engine on a small machine.
+const BUILD_DEADLINE: Duration = Duration::from_secs(60 * 60);
+
+/// The `kiln` binary under test, built from the current sources by
+/// `cargo build` once per test process, with this crate's engine feature,
+/// into the target directory and profile of the running test executable; a
+/// binary left over from an earlier build is never tested by mistake.
+///
+/// `KILN_BIN=path` overrides it, and nothing is built: you take
+/// responsibility for that binary being built from the sources you mean to
+/// test (`the_kiln_under_test_is_built_from_these_sources` will tell).
 pub fn kiln_bin() -> PathBuf {
-  if let Some(bin) = std::env::var_os("KILN_BIN") {
-    return PathBuf::from(bin);
+  static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+  let bin = BIN.get_or_init(|| match std::env::var_os("KILN_BIN") {
+    Some(bin) => Ok(PathBuf::from(bin)),
+    None => build_kiln(),
+  });
+  match bin {
+    Ok(bin) => bin.clone(),
+    Err(why) => panic!("{why}"),
   }
-  let exe = std::env::current_exe().expect("test executable path");
-  let dir = exe
+}
+
+/// The repository's root, where the workspace's Cargo.toml is.
+pub fn repo_dir() -> PathBuf {
+  Path::new(env!("CARGO_MANIFEST_DIR"))
+    .parent()
+    .expect("the tests crate is inside the workspace")
+    .to_path_buf()
+}
+
+fn build_kiln() -> Result<PathBuf, String> {
+  let exe = std::env::current_exe().map_err(|e| format!("the test executable's path: {e}"))?;
+  // Test executables live in <target dir>/<profile dir>/deps/.
+  let profile_dir = exe
     .parent()
     .and_then(Path::parent)
-    .expect("target directory");
-  let bin = dir.join("kiln");
-  assert!(
-    bin.exists(),
-    "{} does not exist: build it first (make test does) or set KILN_BIN",
-    bin.display()
-  );
-  bin
+    .ok_or_else(|| format!("{} is not in a cargo target directory", exe.display()))?;
+  let target_dir = profile_dir
+    .parent()
+    .ok_or_else(|| format!("{} is not in a cargo target directory", exe.display()))?;
+  let profile = profile_dir
+    .file_name()
+    .and_then(|name| name.to_str())
+    .ok_or_else(|| format!("no profile directory in {}", exe.display()))?;
+  let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+  let mut command = Command::new(cargo);
+  command
+    .current_dir(repo_dir())
+    .args(["build", "--locked", "-p", "kiln"])
+    .args(ENGINE)
+    .env("CARGO_TARGET_DIR", target_dir);
+  match profile {
+    "debug" => {}
+    "release" => {
+      command.arg("--release");
+    }
+    other => {
+      command.args(["--profile", other]);
+    }
+  }
+  let exit = run_with_deadline(&mut command, BUILD_DEADLINE)
+    .map_err(|overdue| format!("building kiln: {command:?} {overdue}"))?;
+  if exit.code != Some(0) {
+    return Err(format!(
+      "building kiln failed: {command:?}\n{}{}",
+      exit.stdout, exit.stderr
+    ));
+  }
+  let bin = profile_dir.join("kiln");
+  if !bin.exists() {
+    return Err(format!(
+      "{command:?} succeeded but {} does not exist",
+      bin.display()
+    ));
+  }
+  Ok(bin)
 }
 
 /// The repository's examples.
 pub fn examples_dir() -> PathBuf {
-  Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+  repo_dir().join("examples")
 }
 
 /// The folder of test workers.
