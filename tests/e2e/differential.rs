@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kiln_tests::ws::{WsClient, BINARY, CONTINUATION, PING, TEXT};
 use kiln_tests::{send, workers_dir, Kiln};
@@ -62,28 +62,38 @@ impl Workerd {
       ),
     )
     .unwrap();
+    // Its output goes to a file, read only to explain a failed start.
+    let log = dir.join("workerd.log");
+    let log_file = std::fs::File::create(&log).unwrap();
     let mut child = Command::new(bin)
       .args(["serve", "config.capnp"])
       .current_dir(&dir)
       .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null())
+      .stdout(log_file.try_clone().unwrap())
+      .stderr(log_file)
       .spawn()
       .expect("start workerd");
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..500 {
-      if std::net::TcpStream::connect(addr).is_ok() {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+      let exited = child.try_wait().expect("wait for workerd");
+      if exited.is_none() && std::net::TcpStream::connect(addr).is_ok() {
         return Workerd {
           child,
           addr,
           _dir: dir,
         };
       }
+      if exited.is_some() || Instant::now() >= deadline {
+        let _ = child.kill();
+        let status = child.wait();
+        panic!(
+          "workerd did not start on {addr} ({status:?}); it printed:\n{}",
+          std::fs::read_to_string(&log).unwrap_or_default()
+        );
+      }
       std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("workerd did not start on {addr}");
   }
 }
 

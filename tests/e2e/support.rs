@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use kiln_tests::{kiln_bin, repo_dir, run_with_deadline};
+use kiln_tests::{kiln_bin, repo_dir, run_with_deadline, try_send_within};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Every file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -132,4 +133,37 @@ fn a_child_past_its_deadline_is_killed_and_reaped() {
     "process {} is still there",
     overdue.pid
   );
+}
+
+/// A server that sends a response's head and then holds back the body: the
+/// request must fail at its deadline, not wait for ever.
+#[tokio::test]
+async fn a_stalled_response_fails_at_its_deadline() {
+  let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+  let addr = listener.local_addr().unwrap();
+  let server = tokio::spawn(async move {
+    let (mut stream, _) = listener.accept().await.unwrap();
+    let mut request = [0u8; 4096];
+    let _ = stream.read(&mut request).await;
+    stream
+      .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc")
+      .await
+      .unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    drop(stream);
+  });
+  let request = try_send_within(
+    Duration::from_secs(1),
+    addr,
+    "GET",
+    "/",
+    &[],
+    Default::default(),
+  );
+  let outcome = tokio::time::timeout(Duration::from_secs(10), request)
+    .await
+    .expect("the request outlived its deadline");
+  let why = outcome.unwrap_err();
+  assert!(why.contains("no complete response within 1s"), "{why}");
+  server.abort();
 }

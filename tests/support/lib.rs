@@ -395,7 +395,8 @@ impl Reply {
   }
 }
 
-/// One HTTP/1.1 request on a fresh connection.
+/// One HTTP/1.1 request on a fresh connection; fails unless the whole
+/// response, body included, arrives within 20 s.
 pub async fn send(
   addr: SocketAddr,
   method: &str,
@@ -403,10 +404,50 @@ pub async fn send(
   headers: &[(&str, &str)],
   body: Bytes,
 ) -> Reply {
-  let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+  try_send(addr, method, path, headers, body)
+    .await
+    .unwrap_or_else(|why| panic!("{method} {path} on {addr}: {why}"))
+}
+
+/// The same, with `Err` instead of a panic.
+pub async fn try_send(
+  addr: SocketAddr,
+  method: &str,
+  path: &str,
+  headers: &[(&str, &str)],
+  body: Bytes,
+) -> Result<Reply, String> {
+  try_send_within(Duration::from_secs(20), addr, method, path, headers, body).await
+}
+
+/// The same, with a deadline of `limit` for the whole exchange: connecting,
+/// the response's head and all of its body.
+pub async fn try_send_within(
+  limit: Duration,
+  addr: SocketAddr,
+  method: &str,
+  path: &str,
+  headers: &[(&str, &str)],
+  body: Bytes,
+) -> Result<Reply, String> {
+  tokio::time::timeout(limit, exchange(addr, method, path, headers, body))
+    .await
+    .map_err(|_| format!("no complete response within {limit:?}"))?
+}
+
+async fn exchange(
+  addr: SocketAddr,
+  method: &str,
+  path: &str,
+  headers: &[(&str, &str)],
+  body: Bytes,
+) -> Result<Reply, String> {
+  let stream = tokio::net::TcpStream::connect(addr)
+    .await
+    .map_err(|e| format!("connect: {e}"))?;
   let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
     .await
-    .expect("handshake");
+    .map_err(|e| format!("handshake: {e}"))?;
   tokio::spawn(conn);
   let mut request = hyper::Request::builder().method(method).uri(path);
   if !headers
@@ -419,21 +460,21 @@ pub async fn send(
     request = request.header(*name, *value);
   }
   let request = request.body(Full::new(body)).unwrap();
-  let response = tokio::time::timeout(Duration::from_secs(20), sender.send_request(request))
+  let response = sender
+    .send_request(request)
     .await
-    .expect("response within 20 s")
-    .expect("response");
+    .map_err(|e| format!("response: {e}"))?;
   let status = response.status().as_u16();
   let headers = response.headers().clone();
   let body = response
     .into_body()
     .collect()
     .await
-    .expect("body")
+    .map_err(|e| format!("body: {e}"))?
     .to_bytes();
-  Reply {
+  Ok(Reply {
     status,
     headers,
     body,
-  }
+  })
 }
