@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use kiln_tests::{kiln_bin, repo_dir, run_with_deadline, try_send_within};
+use kiln_tests::{crash_lines, kiln_bin, repo_dir, run_with_deadline, try_send_within, Kiln};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Every file under `dir`, recursively.
@@ -166,4 +166,87 @@ async fn a_stalled_response_fails_at_its_deadline() {
   let why = outcome.unwrap_err();
   assert!(why.contains("no complete response within 1s"), "{why}");
   server.abort();
+}
+
+#[test]
+fn the_liveness_check_reports_a_dead_kiln() {
+  let kiln = Kiln::start(&["echo"]);
+  assert_eq!(kiln.check_alive(), Ok(()));
+  let killed = Command::new("kill")
+    .args(["-KILL", &kiln.pid().to_string()])
+    .status()
+    .unwrap();
+  assert!(killed.success());
+  let deadline = Instant::now() + Duration::from_secs(10);
+  while kiln.exit_status().is_none() {
+    assert!(Instant::now() < deadline, "kiln outlived SIGKILL");
+    std::thread::sleep(Duration::from_millis(10));
+  }
+  let why = kiln.check_alive().unwrap_err();
+  assert!(why.contains("no longer running"), "{why}");
+  assert!(why.contains("signal: 9"), "{why}");
+  // Dropping it would fail the test: that is the point of the check.
+  std::mem::forget(kiln);
+}
+
+#[tokio::test]
+async fn the_liveness_check_reports_a_panic_line() {
+  let panic = "thread 'tokio-runtime-worker' (7) panicked at ops/src/websocket.rs:1:1:";
+  let text = format!(
+    "kiln: worker \"echo\" ready\n{panic}\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+  );
+  assert_eq!(
+    crash_lines(&text),
+    vec![
+      panic,
+      "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace"
+    ]
+  );
+  assert_eq!(
+    crash_lines("fatal runtime error: stack overflow\nSegmentation fault (core dumped)").len(),
+    2
+  );
+  assert!(crash_lines("[echo] a worker's ordinary line\n").is_empty());
+
+  // Through a running kiln: the echo worker prints what it is asked to.
+  let kiln = Kiln::start(&["echo"]);
+  let before = kiln.output().len();
+  let reply = kiln.get("/mark?text=all+well").await;
+  assert_eq!(reply.status, 200);
+  kiln.wait_for_output("all well");
+  assert_eq!(kiln.check_alive_since(before), Ok(()));
+  let reply = kiln
+    .get("/mark?text=thread+%27x%27+panicked+at+src%2Fmain.rs%3A1%3A1%3A")
+    .await;
+  assert_eq!(reply.status, 200);
+  kiln.wait_for_output("panicked at src/main.rs");
+  let why = kiln.check_alive_since(before).unwrap_err();
+  assert!(
+    why.contains("thread 'x' panicked at src/main.rs:1:1:"),
+    "{why}"
+  );
+  // Only what came after `offset` counts.
+  assert_eq!(kiln.check_alive_since(kiln.output().len()), Ok(()));
+  // And a kiln that printed one fails the test that ran it when dropped.
+  let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(kiln)));
+  assert!(dropped.is_err(), "dropping a crashed kiln passed");
+}
+
+/// A kiln that exits while starting fails the test at once, saying what it
+/// printed, instead of after the 30 s a start may take.
+#[test]
+fn a_kiln_that_exits_while_starting_fails_at_once_with_its_output() {
+  let started = Instant::now();
+  let failed = std::panic::catch_unwind(|| Kiln::start(&["broken/syntax-error.js"]));
+  let Err(panic) = failed else {
+    panic!("a worker with a syntax error started");
+  };
+  assert!(
+    started.elapsed() < Duration::from_secs(15),
+    "{:?}",
+    started.elapsed()
+  );
+  let why = panic.downcast_ref::<String>().unwrap();
+  assert!(why.contains("it ended its output"), "{why}");
+  assert!(why.contains("broken/syntax-error.js:4:3"), "{why}");
 }

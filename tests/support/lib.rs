@@ -8,7 +8,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -114,9 +114,31 @@ pub fn workers_dir() -> PathBuf {
   Path::new(env!("CARGO_MANIFEST_DIR")).join("workers")
 }
 
+/// What a crashing kiln prints: a Rust panic (with the backtrace hint that
+/// `RUST_BACKTRACE=0` still prints), a fatal runtime or engine error, a
+/// segmentation fault reported on the way out.
+const CRASH_SIGNS: [&str; 5] = [
+  "panicked at",
+  "rust_backtrace",
+  "fatal",
+  "segmentation",
+  "core dumped",
+];
+
+/// The lines of `output` that show a crash.
+pub fn crash_lines(output: &str) -> Vec<&str> {
+  output
+    .lines()
+    .filter(|line| {
+      let line = line.to_ascii_lowercase();
+      CRASH_SIGNS.iter().any(|sign| line.contains(sign))
+    })
+    .collect()
+}
+
 /// A running `kiln dev`; killed when dropped.
 pub struct Kiln {
-  child: Child,
+  child: Mutex<Child>,
   /// The primary worker's address.
   pub addr: SocketAddr,
   /// Every worker's address, in the order kiln printed them.
@@ -154,44 +176,38 @@ impl Kiln {
       .spawn()
       .expect("spawn kiln");
     let output = Arc::new(Mutex::new(String::new()));
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let out = output.clone();
-    std::thread::spawn(move || {
-      for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-        if let Some(rest) = line.split("ready on http://").nth(1) {
-          let _ = addr_tx.send(rest.trim().parse::<SocketAddr>().expect("bound address"));
-        }
-        let mut out = out.lock().unwrap();
-        out.push_str(&line);
-        out.push('\n');
+    let (addr_tx, addr_rx) = mpsc::channel();
+    let stdout_done = pump_lines(child.stdout.take().unwrap(), output.clone(), move |line| {
+      if let Some(rest) = line.split("ready on http://").nth(1) {
+        let _ = addr_tx.send(rest.trim().parse::<SocketAddr>().expect("bound address"));
       }
     });
-    let stderr = child.stderr.take().unwrap();
-    let out = output.clone();
-    std::thread::spawn(move || {
-      for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        let mut out = out.lock().unwrap();
-        out.push_str(&line);
-        out.push('\n');
-      }
-    });
+    let stderr_done = pump_lines(child.stderr.take().unwrap(), output.clone(), |_| {});
+    let deadline = Instant::now() + Duration::from_secs(30);
     let mut addrs = Vec::new();
     while addrs.len() < count {
-      match addr_rx.recv_timeout(Duration::from_secs(30)) {
+      match addr_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(addr) => addrs.push(addr),
-        Err(_) => {
+        Err(why) => {
           let _ = child.kill();
-          let _ = child.wait();
+          let status = child.wait();
+          // The process is gone, so its pipes end; wait for the last lines.
+          let settle = Instant::now() + Duration::from_secs(5);
+          ended_by(&stdout_done, settle);
+          ended_by(&stderr_done, settle);
+          let why = match why {
+            RecvTimeoutError::Timeout => "nothing within 30 s".to_string(),
+            RecvTimeoutError::Disconnected => format!("it ended its output; exit: {status:?}"),
+          };
           panic!(
-            "kiln did not start; it printed:\n{}",
+            "kiln did not start ({why}); it printed:\n{}",
             output.lock().unwrap()
           );
         }
       }
     }
     Kiln {
-      child,
+      child: Mutex::new(child),
       addr: addrs[0],
       addrs,
       output,
@@ -203,19 +219,73 @@ impl Kiln {
     self.output.lock().unwrap().clone()
   }
 
+  /// The process id of kiln.
+  pub fn pid(&self) -> u32 {
+    self.child.lock().unwrap().id()
+  }
+
+  /// How kiln ended, if it has.
+  pub fn exit_status(&self) -> Option<ExitStatus> {
+    self
+      .child
+      .lock()
+      .unwrap()
+      .try_wait()
+      .expect("wait for kiln")
+  }
+
+  /// `Err` when kiln has exited, or has printed a sign of a crash (see
+  /// `crash_lines`): a crashed connection ends like a failed one, so a test
+  /// expecting failure cannot tell them apart by the socket alone.
+  pub fn check_alive(&self) -> Result<(), String> {
+    self.check_alive_since(0)
+  }
+
+  /// The same, looking for crash lines only in what kiln printed after the
+  /// first `offset` bytes (an earlier `output().len()`), so that a crash is
+  /// blamed on what happened since.
+  pub fn check_alive_since(&self, offset: usize) -> Result<(), String> {
+    if let Some(status) = self.exit_status() {
+      return Err(format!(
+        "kiln is no longer running ({status}); it printed:\n{}",
+        self.output()
+      ));
+    }
+    let output = self.output();
+    let crash = crash_lines(output.get(offset..).unwrap_or(""));
+    if crash.is_empty() {
+      Ok(())
+    } else {
+      Err(format!("kiln printed:\n{}", crash.join("\n")))
+    }
+  }
+
+  pub fn assert_alive(&self) {
+    if let Err(why) = self.check_alive() {
+      panic!("{why}");
+    }
+  }
+
   /// Waits until kiln's output contains `needle`, or fails after 10 s.
   pub fn wait_for_output(&self, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    self
+      .output_within(needle, Duration::from_secs(10))
+      .unwrap_or_else(|out| panic!("kiln never printed {needle:?}; it printed:\n{out}"))
+  }
+
+  /// Kiln's output once it contains `needle`; `Err` with the output if it
+  /// does not within `wait`.
+  pub fn output_within(&self, needle: &str, wait: Duration) -> Result<String, String> {
+    let deadline = Instant::now() + wait;
     loop {
       let out = self.output();
       if out.contains(needle) {
-        return out;
+        return Ok(out);
       }
-      assert!(
-        Instant::now() < deadline,
-        "kiln never printed {needle:?}; it printed:\n{out}"
-      );
-      std::thread::sleep(Duration::from_millis(20));
+      if Instant::now() >= deadline {
+        return Err(out);
+      }
+      std::thread::sleep(Duration::from_millis(10));
     }
   }
 
@@ -240,9 +310,40 @@ impl Kiln {
 
 impl Drop for Kiln {
   fn drop(&mut self) {
-    let _ = self.child.kill();
-    let _ = self.child.wait();
+    // Every test that ran kiln also checks that it did not crash on the way,
+    // unless the test has already failed.
+    let alive = if std::thread::panicking() {
+      Ok(())
+    } else {
+      self.check_alive()
+    };
+    let child = self.child.get_mut().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(why) = alive {
+      panic!("{why}");
+    }
   }
+}
+
+/// Copies a child's output, line by line, into `output` on a thread of its
+/// own, calling `each` with every line; the receiver disconnects at the end.
+fn pump_lines(
+  pipe: impl Read + Send + 'static,
+  output: Arc<Mutex<String>>,
+  mut each: impl FnMut(&str) + Send + 'static,
+) -> mpsc::Receiver<()> {
+  let (done, ended) = mpsc::channel::<()>();
+  std::thread::spawn(move || {
+    let _done = done;
+    for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+      each(&line);
+      let mut out = output.lock().unwrap();
+      out.push_str(&line);
+      out.push('\n');
+    }
+  });
+  ended
 }
 
 /// Whether the pump behind `ended` finished before `deadline`.
