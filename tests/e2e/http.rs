@@ -1,6 +1,8 @@
 //! `kiln dev` over real sockets: worker formats, module imports, the day-one
 //! Web APIs, isolation from deno's internals, and error handling.
 
+use std::time::{Duration, Instant};
+
 use kiln_tests::{run_to_exit, workers_dir, Kiln};
 use serde_json::json;
 
@@ -250,16 +252,14 @@ async fn concurrent_requests_interleave_on_one_isolate() {
       async move { kiln_tests::send(addr, "GET", "/wait", &[], Default::default()).await },
     );
   // Retry until the first request has reached the worker.
-  let mut released = false;
-  for _ in 0..200 {
-    let reply = kiln.get("/release?v=42").await;
-    if reply.status == 200 {
-      released = true;
-      break;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+  let deadline = Instant::now() + Duration::from_secs(10);
+  while kiln.get("/release?v=42").await.status != 200 {
+    assert!(
+      Instant::now() < deadline,
+      "the waiting request never reached the worker"
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
   }
-  assert!(released, "the waiting request never reached the worker");
   let reply = waiting.await.unwrap();
   assert_eq!(reply.text(), "released with 42");
 }
@@ -268,15 +268,18 @@ async fn concurrent_requests_interleave_on_one_isolate() {
 async fn wait_until_runs_after_the_response() {
   let kiln = modules();
   assert_eq!(kiln.get("/wait-until").await.text(), "scheduled");
-  let mut status = String::new();
-  for _ in 0..100 {
-    status = kiln.get("/wait-until/status").await.text();
+  let deadline = Instant::now() + Duration::from_secs(10);
+  loop {
+    let status = kiln.get("/wait-until/status").await.text();
     if status == "true" {
       break;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    assert!(
+      Instant::now() < deadline,
+      "waitUntil's work never ran: {status}"
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
   }
-  assert_eq!(status, "true");
 }
 
 #[tokio::test]

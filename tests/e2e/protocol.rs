@@ -6,7 +6,8 @@
 //!
 //! "Fail the connection" is satisfied, as in Autobahn, by a Close with the
 //! expected code followed by the end of the connection, or by the connection
-//! simply ending.
+//! simply ending; and, since a crash ends the connection just as well, only
+//! if kiln is still running afterwards and printed no panic or fatal error.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,18 +44,26 @@ impl Section {
       .push((id.into(), Box::new(move |c| Box::pin(f(c)))));
   }
 
-  /// Runs every case; fails the test with the list of failed cases.
+  /// Runs every case; fails the test with the list of failed cases. A case
+  /// passes only if kiln lived through it: a crash ends the connection too,
+  /// which a case expecting the connection to fail would otherwise accept.
   async fn run(self) {
     let kiln = Kiln::start(&["echo"]);
     let total = self.cases.len();
     let mut failed = Vec::new();
-    for (id, case) in &self.cases {
+    for (n, (id, case)) in self.cases.iter().enumerate() {
+      let before = kiln.output().len();
       let client = WsClient::connect(kiln.addr, "/").await;
       let outcome = tokio::time::timeout(Duration::from_secs(60), case(client))
         .await
         .unwrap_or_else(|_| Err("timed out".into()));
-      if let Err(why) = outcome {
+      let survived = survived(&kiln, before, &format!("case {n} done")).await;
+      if let Err(why) = outcome.and(survived) {
         failed.push(format!("{id}: {why}"));
+      }
+      if kiln.exit_status().is_some() {
+        failed.push(format!("kiln is gone: the cases after {id} did not run"));
+        break;
       }
     }
     println!(
@@ -70,6 +79,21 @@ impl Section {
       failed.join("\n")
     );
   }
+}
+
+/// Whether kiln is still running and has printed no sign of a crash since
+/// `before` (an earlier length of its output). Kiln prints `mark` on stderr
+/// first, on request: a panic's message, also on stderr, comes before it.
+async fn survived(kiln: &Kiln, before: usize, mark: &str) -> Outcome {
+  kiln.check_alive_since(before)?;
+  let path = format!("/mark?text={}", mark.replace(' ', "+"));
+  kiln_tests::try_send(kiln.addr, "GET", &path, &[], Default::default())
+    .await
+    .map_err(|why| format!("kiln no longer answers: {why}"))?;
+  kiln
+    .output_within(&format!("{mark}\n"), Duration::from_secs(10))
+    .map_err(|_| format!("kiln never printed {mark:?}"))?;
+  kiln.check_alive_since(before)
 }
 
 async fn next(c: &mut WsClient) -> Result<RawFrame, String> {
@@ -131,6 +155,7 @@ async fn expect_failure(mut c: WsClient, codes: &[u16]) -> Outcome {
   }
 }
 
+/// Nothing comes back: absence shows only over a quiet window.
 async fn expect_silence(c: &mut WsClient, ms: u64) -> Outcome {
   match c.read_frame_within(Duration::from_millis(ms)).await {
     Err(()) => Ok(()),

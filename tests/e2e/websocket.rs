@@ -4,7 +4,7 @@
 //! the worker observed (events, readyState, codes) is read back over HTTP.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kiln_tests::ws::{RawFrame, WsClient, BINARY, CONTINUATION, PING, PONG, TEXT};
 use kiln_tests::{send, workers_dir, Kiln};
@@ -26,9 +26,11 @@ fn old_date(kiln: &Kiln) -> SocketAddr {
   kiln.addrs[1]
 }
 
-/// The worker's log for `id`, once it has at least `count` entries.
+/// The worker's log for `id`, once it has at least `count` entries; fails
+/// after 10 s.
 async fn log(addr: SocketAddr, id: &str, count: usize) -> Vec<Value> {
-  for _ in 0..500 {
+  let deadline = Instant::now() + Duration::from_secs(10);
+  loop {
     let reply = send(
       addr,
       "GET",
@@ -41,9 +43,12 @@ async fn log(addr: SocketAddr, id: &str, count: usize) -> Vec<Value> {
     if entries.len() >= count {
       return entries;
     }
+    assert!(
+      Instant::now() < deadline,
+      "the log of {id} never reached {count} entries: {entries:?}"
+    );
     tokio::time::sleep(Duration::from_millis(10)).await;
   }
-  panic!("the log of {id} never reached {count} entries");
 }
 
 fn close_frame(code: u16, reason: &str) -> Vec<u8> {
@@ -53,6 +58,8 @@ fn close_frame(code: u16, reason: &str) -> Vec<u8> {
   frame
 }
 
+/// Observes the absence of a frame: a quiet window, the only way to see
+/// that nothing is sent.
 async fn expect_no_frame(client: &mut WsClient) {
   let got = client.read_frame_within(Duration::from_millis(300)).await;
   assert!(got.is_err(), "expected silence, got {got:?}");
@@ -290,7 +297,8 @@ async fn a_message_over_32_mib_is_refused_with_1009_and_an_error_event() {
       "sendAfterError": "ok",
     })
   );
-  // No close event follows an error.
+  // No close event follows an error: observed as the absence of one over a
+  // quiet window.
   tokio::time::sleep(Duration::from_millis(100)).await;
   assert_eq!(log(addr, "big", 2).await.len(), 2);
 }
@@ -423,7 +431,14 @@ async fn ten_thousand_messages_each_way_arrive_in_order() {
     })
   };
   let (mut next_c, mut next_s) = (0usize, 0usize);
+  // The reads are short so that the writer gets the lock in between; a lost
+  // message shows as the overall deadline passing.
+  let deadline = Instant::now() + Duration::from_secs(60);
   while next_c < N || next_s < N {
+    assert!(
+      Instant::now() < deadline,
+      "after 60 s, {next_c} echoes and {next_s} server messages of {N} each"
+    );
     let frame = {
       let mut c = client.lock().await;
       c.read_frame_within(Duration::from_millis(20)).await

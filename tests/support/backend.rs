@@ -10,6 +10,10 @@
 //! - `/404`: answers 404 with a body.
 //! - `/drop`: drops the connection without answering.
 //! - `/vanish`: after the first message, drops the connection without a Close.
+//!
+//! The backend's tasks are servers: they wait on kiln for as long as the
+//! test's runtime lives, and end with it. A test waits on the backend only
+//! through `connection`, which has a deadline.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -93,6 +97,8 @@ impl Backend {
     tokio::spawn(async move {
       loop {
         let Ok((stream, _)) = listener.accept().await else {
+          // Out of file descriptors, say: let the test's own deadline tell.
+          tokio::time::sleep(Duration::from_millis(10)).await;
           continue;
         };
         let _ = stream.set_nodelay(true);
@@ -121,7 +127,8 @@ impl Backend {
   /// The `n`th connection (0-based), once it has `frames` frames or ended
   /// (if `until_end`); fails after 10 s.
   pub async fn connection(&self, n: usize, frames: usize, until_end: bool) -> Connection {
-    for _ in 0..1000 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
       let snapshot = {
         let all = self.connections.lock().unwrap();
         all.get(n).map(|c| {
@@ -134,28 +141,37 @@ impl Backend {
           }
         })
       };
-      if let Some(c) = snapshot {
+      if let Some(c) = &snapshot {
         if c.frames.len() >= frames && (!until_end || c.ended) {
-          return c;
+          return snapshot.unwrap();
         }
       }
+      assert!(
+        tokio::time::Instant::now() < deadline,
+        "backend connection {n} never had {frames} frames (until_end: {until_end}); it had: {:?}",
+        snapshot.map(|c| (c.frames, c.ended))
+      );
       tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("backend connection {n} never had {frames} frames (until_end: {until_end})");
   }
 }
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex<Connection>>) {
   let mut buf = Vec::new();
-  let head_end = loop {
-    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-      break i + 4;
+  let head = async {
+    loop {
+      if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+        return Some(i + 4);
+      }
+      let mut chunk = [0u8; 4096];
+      match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => return None,
+        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+      }
     }
-    let mut chunk = [0u8; 4096];
-    match stream.read(&mut chunk).await {
-      Ok(0) | Err(_) => return,
-      Ok(n) => buf.extend_from_slice(&chunk[..n]),
-    }
+  };
+  let Ok(Some(head_end)) = tokio::time::timeout(Duration::from_secs(10), head).await else {
+    return;
   };
   let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
   let mut rest = buf.split_off(head_end);
@@ -239,14 +255,22 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
           let _ = write_frame(&mut stream, 0x8, &frame.payload).await;
         }
         let _ = stream.shutdown().await;
-        // Wait for kiln to close its side too.
-        let mut sink = [0u8; 64];
-        while let Ok(n) = stream.read(&mut sink).await {
-          if n == 0 {
-            break;
+        // Wait for kiln to close its side too; if it never does, the
+        // connection is not `ended`, and a test waiting for that fails.
+        let drain = async {
+          let mut sink = [0u8; 64];
+          while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 {
+              break;
+            }
           }
+        };
+        if tokio::time::timeout(Duration::from_secs(20), drain)
+          .await
+          .is_ok()
+        {
+          conn.lock().unwrap().ended = true;
         }
-        conn.lock().unwrap().ended = true;
         return;
       }
       _ => {}

@@ -20,6 +20,9 @@ pub const PONG: u8 = 0xA;
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
+/// The longest a write may wait for the server to take the bytes.
+const WRITE_DEADLINE: Duration = Duration::from_secs(30);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawFrame {
   pub fin: bool,
@@ -78,8 +81,15 @@ impl WsClient {
   }
 
   /// Sends an upgrade request and returns the client with the status line,
-  /// whatever it is.
+  /// whatever it is; fails unless the whole response head arrives within
+  /// 10 s.
   pub async fn try_connect(addr: SocketAddr, path: &str) -> (WsClient, String) {
+    tokio::time::timeout(Duration::from_secs(10), Self::handshake(addr, path))
+      .await
+      .expect("the handshake's response within 10 s")
+  }
+
+  async fn handshake(addr: SocketAddr, path: &str) -> (WsClient, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.set_nodelay(true).unwrap();
     let request = format!(
@@ -92,10 +102,7 @@ impl WsClient {
         break i + 4;
       }
       let mut chunk = [0u8; 4096];
-      let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
-        .await
-        .expect("handshake response within 10 s")
-        .expect("read");
+      let n = stream.read(&mut chunk).await.expect("read");
       assert!(n > 0, "connection closed during the handshake");
       buf.extend_from_slice(&chunk[..n]);
     };
@@ -114,37 +121,55 @@ impl WsClient {
 
   /// Sends one frame, masked as a client must.
   pub async fn send_frame(&mut self, fin: bool, opcode: u8, payload: &[u8]) {
-    let frame = encode_frame(fin, 0, opcode, payload);
-    self.stream.write_all(&frame).await.expect("write frame");
+    self
+      .try_send_frame(fin, opcode, payload)
+      .await
+      .expect("write frame");
   }
 
   /// Sends one frame; an error instead of a panic when the server has
-  /// already dropped the connection.
+  /// already dropped the connection, or has not taken it within 30 s.
   pub async fn try_send_frame(
     &mut self,
     fin: bool,
     opcode: u8,
     payload: &[u8],
   ) -> std::io::Result<()> {
-    self
-      .stream
-      .write_all(&encode_frame(fin, 0, opcode, payload))
-      .await
+    self.write(&encode_frame(fin, 0, opcode, payload)).await
   }
 
   /// Writes bytes as they are (several frames, or a broken one).
   pub async fn send_raw(&mut self, bytes: &[u8]) {
-    self.stream.write_all(bytes).await.expect("write");
+    self.write(bytes).await.expect("write");
   }
 
   /// Writes bytes in pieces of `chop` bytes, each flushed on its own, so the
   /// server sees frames split across reads.
   pub async fn send_chopped(&mut self, bytes: &[u8], chop: usize) {
+    let deadline = tokio::time::Instant::now() + WRITE_DEADLINE;
     for piece in bytes.chunks(chop.max(1)) {
-      self.stream.write_all(piece).await.expect("write");
-      self.stream.flush().await.expect("flush");
+      let write = async {
+        self.stream.write_all(piece).await?;
+        self.stream.flush().await
+      };
+      tokio::time::timeout_at(deadline, write)
+        .await
+        .expect("the server took the bytes within 30 s")
+        .expect("write");
       tokio::task::yield_now().await;
     }
+  }
+
+  /// A server that stops reading must not leave the test waiting forever.
+  async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::time::timeout(WRITE_DEADLINE, self.stream.write_all(bytes))
+      .await
+      .unwrap_or_else(|_| {
+        Err(std::io::Error::new(
+          std::io::ErrorKind::TimedOut,
+          "the server took nothing for 30 s",
+        ))
+      })
   }
 }
 

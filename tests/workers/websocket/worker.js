@@ -145,6 +145,8 @@ async function localPair(url) {
       log.push(["b", "close", e.code, e.reason, e.wasClean, b.readyState]);
       resolve();
     });
+    // Without the automatic reply, b's close event never comes unless a
+    // replies: its absence is observed over this quiet window.
     setTimeout(resolve, 300);
   });
   a.addEventListener("message", (e) => log.push(["a", "message", e.data]));
@@ -168,6 +170,13 @@ async function listenerRules() {
   const [a, b] = new WebSocketPair();
   const log = [];
   let seen = null;
+  // The exception on "2" ends its delivery, and "3" is never delivered:
+  // once "2" has arrived, a quiet window shows that absence. The 5 s are
+  // only a deadline. (This listener logs nothing, so the log is unchanged.)
+  const done = new Promise((resolve) => {
+    a.addEventListener("message", (e) => e.data === "2" && setTimeout(resolve, 50));
+    setTimeout(resolve, 5000);
+  });
   a.addEventListener("message", (e) => {
     seen ??= e;
     log.push(["first", e.data, e instanceof MessageEvent, e instanceof Event, e.target === a,
@@ -185,7 +194,6 @@ async function listenerRules() {
   a.onmessage = (e) => log.push(["onmessage", e.data]);
   const controller = new AbortController();
   a.addEventListener("message", (e) => log.push(["signal", e.data]), { signal: controller.signal });
-  const done = new Promise((resolve) => setTimeout(resolve, 50));
   a.accept();
   b.accept();
   b.send("1");
