@@ -52,7 +52,12 @@ fn the_kiln_under_test_is_built_from_these_sources() {
     .map(PathBuf::from)
     .filter(|path| path.starts_with(&repo))
     .collect();
-  for dir in ["runtime/host/src", "runtime/worker/src", "ops/src", "cli/src"] {
+  for dir in [
+    "runtime/host/src",
+    "runtime/worker/src",
+    "ops/src",
+    "cli/src",
+  ] {
     assert!(
       compiled.iter().any(|path| path.starts_with(repo.join(dir))),
       "nothing from {dir} in the dep-info of {}",
