@@ -352,3 +352,28 @@ fn a_missing_script_or_config_is_a_clear_error() {
   assert_eq!(exit.code, Some(1));
   assert!(exit.stderr.contains("No worker to run"), "{}", exit.stderr);
 }
+
+/// What the edge adds, as wrangler dev emulates it: the client's address in
+/// CF-Connecting-IP (a client's own value kept), the encodings the edge
+/// accepts, and request.cf with wrangler dev's fixed location.
+#[tokio::test]
+async fn requests_arrive_as_the_edge_delivers_them() {
+  let kiln = modules();
+  let reply = kiln.get("/edge").await.json();
+  assert_eq!(
+    reply,
+    serde_json::json!({
+      "connectingIp": "127.0.0.1",
+      "acceptEncoding": "br, gzip",
+      "colo": "DFW",
+      "country": "US",
+      "asn": 395747,
+      "constructedCf": null
+    })
+  );
+  let reply = kiln
+    .request("GET", "/edge", &[("cf-connecting-ip", "203.0.113.9")], "")
+    .await
+    .json();
+  assert_eq!(reply["connectingIp"], "203.0.113.9");
+}

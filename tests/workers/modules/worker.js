@@ -9,6 +9,15 @@ const routes = {
   "/hello": () =>
     new Response("Hello, kiln!", { headers: { "x-kiln-test": "yes" } }),
   "/import": () => new Response(greeting),
+  "/edge": (req) =>
+    Response.json({
+      connectingIp: req.headers.get("cf-connecting-ip"),
+      acceptEncoding: req.headers.get("accept-encoding"),
+      colo: req.cf?.colo ?? null,
+      country: req.cf?.country ?? null,
+      asn: req.cf?.asn ?? null,
+      constructedCf: new Request("https://example.com/").cf ?? null,
+    }),
   "/env": (req, env) => Response.json(env),
   "/globals": () =>
     Response.json({
