@@ -59,12 +59,12 @@ def command(name, port, state):
     if name == "kiln":
         return ["target/release/kiln", "dev", "-c", "bench/do/wrangler.toml",
                 "--persist-to", state, "--port", str(port)]
-    config = os.path.join(state, "config.capnp")
+    # Beside worker.js: capnp's embed paths are relative to the config file.
+    config = os.path.join(ROOT, "bench", "do", ".workerd.generated.capnp")
     disk = os.path.join(state, "do")
     os.makedirs(disk, exist_ok=True)
     with open(config, "w") as f:
-        f.write(WORKERD_CONFIG.format(state=disk, port=port,
-                                      worker=os.path.join(ROOT, "bench", "do", "worker.js")))
+        f.write(WORKERD_CONFIG.format(state=disk, port=port, worker="worker.js"))
     return [run.NODE_MODULES + "/@cloudflare/workerd-linux-64/bin/workerd", "serve", config]
 
 

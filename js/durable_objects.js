@@ -11,7 +11,7 @@
 (function () {
 const { core, primordials } = __bootstrap;
 const {
-  op_void_async,
+  op_void_async_deferred,
   op_do_id_from_name,
   op_do_new_unique_id,
   op_do_id_from_string,
@@ -40,6 +40,7 @@ const {
 } = core.ops;
 const {
   ArrayIsArray,
+  ArrayPrototypeSlice,
   ArrayPrototypePush,
   ArrayPrototypeShift,
   DatePrototypeGetTime,
@@ -446,6 +447,12 @@ const MAX_RPC_BYTES = 32 * 1024 * 1024;
 
 /** RPC arguments and results are copies: structured clone, 32 MiB at most. */
 function cloneForRpc(value) {
+  // Primitives (and arrays of them, the arguments of most calls) are
+  // already copies; skip the round trip through the serializer.
+  if (isPrimitive(value)) return value;
+  if (ArrayIsArray(value) && ObjectGetPrototypeOf(value) === Array.prototype && allPrimitive(value)) {
+    return ArrayPrototypeSlice(value);
+  }
   refuseClassInstances(value, new Set());
   const bytes = serializeOrDataCloneError(value, false);
   if (bytes.byteLength > MAX_RPC_BYTES) {
@@ -454,6 +461,18 @@ function cloneForRpc(value) {
     );
   }
   return deserializeValue(bytes, false);
+}
+
+function isPrimitive(value) {
+  const type = typeof value;
+  return value === null || (type !== "object" && type !== "function" && type !== "symbol");
+}
+
+function allPrimitive(array) {
+  for (let i = 0; i < array.length; i++) {
+    if (!(i in array) || !isPrimitive(array[i])) return false;
+  }
+  return true;
 }
 
 /**
@@ -727,8 +746,9 @@ async function drain(record) {
     while (record.queue.length > 0 && record.broken === undefined) {
       // Each event starts on its own turn of the event loop, so every
       // continuation of a storage call already running (they resolve at
-      // once) has run first: the input gate.
-      await op_void_async();
+      // once) has run first: the input gate. (A deferred op: one that resolves
+      // at once would resume this loop among those continuations.)
+      await op_void_async_deferred();
       while (record.blocked > 0 && record.broken === undefined) {
         await record.unblocked.promise;
       }
@@ -814,7 +834,7 @@ function commit(record) {
 function scheduleCommit(record) {
   if (record.commitScheduled) return;
   record.commitScheduled = true;
-  PromisePrototypeThen(op_void_async(), () => {
+  PromisePrototypeThen(op_void_async_deferred(), () => {
     record.commitScheduled = false;
     commit(record);
   });
@@ -1394,23 +1414,21 @@ class SqlStorage {
   }
 }
 
-/** A bound value as the op takes it: `{t, v}` with t the SQLite type. */
+/**
+ * A bound value as the op takes it: null, a number (REAL), a string, or a
+ * Uint8Array (BLOB). Booleans become text, as workerd's conversion does.
+ */
 function toSqlArgument(value) {
-  if (value === null || value === undefined) return { t: "null" };
-  if (typeof value === "number") return { t: "real", v: value };
-  if (typeof value === "bigint") throw new TypeError("Cannot convert a BigInt value to a number");
-  if (typeof value === "string") return { t: "text", v: value };
-  if (typeof value === "boolean") return { t: "text", v: value ? "true" : "false" };
-  if (ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, value)) {
-    return { t: "blob", v: new Uint8Array(value) };
-  }
+  if (value === null || value === undefined) return null;
+  const type = typeof value;
+  if (type === "number" || type === "string") return value;
+  if (type === "bigint") throw new TypeError("Cannot convert a BigInt value to a number");
+  if (type === "boolean") return value ? "true" : "false";
+  if (ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, value)) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) {
-    return {
-      t: "blob",
-      v: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
-    };
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
-  return { t: "text", v: String(value) };
+  return String(value);
 }
 
 /** A result value: blobs arrive as Uint8Array and leave as ArrayBuffer. */

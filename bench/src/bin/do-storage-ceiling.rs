@@ -37,7 +37,9 @@ fn main() -> Result<(), String> {
   let get = {
     let start = Instant::now();
     for i in 0..args.n {
-      storage.get(&format!("k{}", i % 1000)).map_err(|e| e.message)?;
+      storage
+        .get(&format!("k{}", i % 1000))
+        .map_err(|e| e.message)?;
     }
     args.n as f64 / start.elapsed().as_secs_f64()
   };

@@ -7,10 +7,12 @@
 //! promise is already settled when JavaScript gets it, and nothing else can
 //! run between a storage call and its continuation (the input gate).
 
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 
-use deno_core::{op2, JsBuffer, OpState, ToJsBuffer};
+use deno_core::{op2, v8, JsBuffer, OpState, ToJsBuffer};
 use deno_error::JsErrorBox;
 use kiln_host::actor_id::{self, NamespaceKey};
 use kiln_host::storage::{
@@ -35,10 +37,13 @@ struct Namespace {
   alarms: AlarmStore,
 }
 
-/// One open object: its namespace (class name) and id.
+type Shared = Rc<RefCell<ObjectStorage>>;
+
+/// One open object: its namespace (class name), id and storage.
 struct Open {
   class_name: String,
   hex: String,
+  storage: Shared,
 }
 
 /// The op state: this worker's classes and every object's open storage.
@@ -49,7 +54,7 @@ pub struct DurableObjects {
   /// Open storage by (class, id). In memory an object's database must
   /// outlive the instance (eviction is not data loss), so it stays here
   /// after the object closes it; on disk it is closed.
-  storages: HashMap<(String, String), ObjectStorage>,
+  storages: HashMap<(String, String), Shared>,
 }
 
 impl DurableObjects {
@@ -80,28 +85,27 @@ impl DurableObjects {
     })
   }
 
-  fn storage(&mut self, handle: u32) -> Result<&mut ObjectStorage, JsErrorBox> {
+  fn storage(&mut self, handle: u32) -> Result<RefMut<'_, ObjectStorage>, JsErrorBox> {
     let open = self
       .handles
       .get(&handle)
       .ok_or_else(|| JsErrorBox::generic("Durable Object storage is no longer accessible."))?;
-    self
-      .storages
-      .get_mut(&(open.class_name.clone(), open.hex.clone()))
-      .ok_or_else(|| JsErrorBox::generic("Durable Object storage is no longer accessible."))
+    Ok(open.storage.borrow_mut())
   }
 
   /// The object's storage and its namespace's alarm store, together.
   fn with_alarms(
     &mut self,
     handle: u32,
-  ) -> Result<(&mut ObjectStorage, &mut AlarmStore, String), JsErrorBox> {
+  ) -> Result<(RefMut<'_, ObjectStorage>, &mut AlarmStore, String), JsErrorBox> {
     let gone = || JsErrorBox::generic("Durable Object storage is no longer accessible.");
     let open = self.handles.get(&handle).ok_or_else(gone)?;
-    let key = (open.class_name.clone(), open.hex.clone());
-    let storage = self.storages.get_mut(&key).ok_or_else(gone)?;
-    let namespace = self.namespaces.get_mut(&key.0).ok_or_else(gone)?;
-    Ok((storage, &mut namespace.alarms, key.1))
+    let namespace = self.namespaces.get_mut(&open.class_name).ok_or_else(gone)?;
+    Ok((
+      open.storage.borrow_mut(),
+      &mut namespace.alarms,
+      open.hex.clone(),
+    ))
   }
 }
 
@@ -162,14 +166,19 @@ pub fn op_do_open(
   let objects = state(op_state);
   let config = objects.namespace(class_name)?.config.clone();
   let key = (class_name.to_string(), hex.to_string());
-  if !objects.storages.contains_key(&key) {
-    let path = config
-      .dir
-      .as_ref()
-      .map(|dir| dir.join(format!("{hex}.sqlite")));
-    let storage = ObjectStorage::open(path.as_deref(), config.sqlite).map_err(js_error)?;
-    objects.storages.insert(key.clone(), storage);
-  }
+  let storage = match objects.storages.get(&key) {
+    Some(storage) => storage.clone(),
+    None => {
+      let path = config
+        .dir
+        .as_ref()
+        .map(|dir| dir.join(format!("{hex}.sqlite")));
+      let storage = ObjectStorage::open(path.as_deref(), config.sqlite).map_err(js_error)?;
+      let storage = Rc::new(RefCell::new(storage));
+      objects.storages.insert(key.clone(), storage.clone());
+      storage
+    }
+  };
   objects.next_handle += 1;
   let handle = objects.next_handle;
   objects.handles.insert(
@@ -177,6 +186,7 @@ pub fn op_do_open(
     Open {
       class_name: key.0,
       hex: key.1,
+      storage,
     },
   );
   Ok(handle)
@@ -215,7 +225,7 @@ pub fn op_do_get(
   #[smi] handle: u32,
   #[string] key: &str,
 ) -> Result<Option<ToJsBuffer>, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   Ok(storage.get(key).map_err(js_error)?.map(ToJsBuffer::from))
 }
 
@@ -226,7 +236,7 @@ pub fn op_do_get_many(
   #[smi] handle: u32,
   #[serde] keys: Vec<String>,
 ) -> Result<Vec<(String, ToJsBuffer)>, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   let entries = storage.get_many(&keys).map_err(js_error)?;
   Ok(entries.into_iter().map(|(k, v)| (k, v.into())).collect())
 }
@@ -238,7 +248,7 @@ pub fn op_do_put(
   #[string] key: &str,
   #[anybuffer] value: &[u8],
 ) -> Result<(), JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   storage.put(key, value).map_err(js_error)
 }
 
@@ -248,7 +258,7 @@ pub fn op_do_put_many(
   #[smi] handle: u32,
   #[serde] entries: Vec<(String, JsBuffer)>,
 ) -> Result<(), JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   let entries: Vec<(String, &[u8])> = entries.iter().map(|(k, v)| (k.clone(), &v[..])).collect();
   storage.put_many(&entries).map_err(js_error)
 }
@@ -259,7 +269,7 @@ pub fn op_do_delete(
   #[smi] handle: u32,
   #[string] key: &str,
 ) -> Result<bool, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   storage.delete(key).map_err(js_error)
 }
 
@@ -269,7 +279,7 @@ pub fn op_do_delete_many(
   #[smi] handle: u32,
   #[serde] keys: Vec<String>,
 ) -> Result<f64, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   Ok(storage.delete_many(&keys).map_err(js_error)? as f64)
 }
 
@@ -291,7 +301,7 @@ pub fn op_do_list(
   #[smi] handle: u32,
   #[serde] args: ListArgs,
 ) -> Result<Vec<(String, ToJsBuffer)>, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   let options = ListOptions {
     start: args.start,
     start_after: args.start_after,
@@ -312,7 +322,7 @@ pub fn op_do_delete_all(
   #[smi] handle: u32,
   delete_alarm: bool,
 ) -> Result<(), JsErrorBox> {
-  let (storage, alarms, hex) = state(op_state).with_alarms(handle)?;
+  let (mut storage, alarms, hex) = state(op_state).with_alarms(handle)?;
   let outcome = storage.delete_all(delete_alarm).map_err(js_error)?;
   if outcome.alarm_deleted {
     alarms.delete(&hex).map_err(js_error)?;
@@ -326,20 +336,20 @@ pub fn op_do_delete_all(
 /// Commits the writes of the turn (and of the event that just ended).
 #[op2(fast)]
 pub fn op_do_commit(op_state: &mut OpState, #[smi] handle: u32) -> Result<(), JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   storage.commit().map(|_| ()).map_err(js_error)
 }
 
 /// Discards writes not committed yet (the object is being reset).
 #[op2(fast)]
 pub fn op_do_rollback(op_state: &mut OpState, #[smi] handle: u32) -> Result<(), JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   storage.rollback_implicit().map_err(js_error)
 }
 
 #[op2(fast)]
 pub fn op_do_savepoint(op_state: &mut OpState, #[smi] handle: u32) -> Result<u32, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   Ok(storage.begin_savepoint().map_err(js_error)? as u32)
 }
 
@@ -349,7 +359,7 @@ pub fn op_do_release(
   #[smi] handle: u32,
   #[smi] depth: u32,
 ) -> Result<(), JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   storage.release_savepoint(depth as usize).map_err(js_error)
 }
 
@@ -359,24 +369,12 @@ pub fn op_do_rollback_to(
   #[smi] handle: u32,
   #[smi] depth: u32,
 ) -> Result<(), JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   storage.rollback_savepoint(depth as usize).map_err(js_error)
 }
 
 // ---------------------------------------------------------------------------
 // SQL.
-
-/// A bound value as js/durable_objects.js sends it.
-#[derive(Deserialize)]
-#[serde(tag = "t", content = "v", rename_all = "lowercase")]
-pub enum SqlArg {
-  Null,
-  Real(f64),
-  /// A BigInt, as its decimal text.
-  Integer(String),
-  Text(String),
-  Blob(JsBuffer),
-}
 
 /// A result value: INTEGER and REAL become numbers (integers beyond 2^53
 /// lose precision, as in workerd), BLOB a Uint8Array that JavaScript turns
@@ -404,30 +402,41 @@ pub struct SqlResult {
   rows_written: f64,
 }
 
+/// `exec(query, ...bindings)`. The bindings arrive as JavaScript values
+/// (js/durable_objects.js has already turned booleans into text and buffers
+/// into Uint8Arrays) and are read straight from V8: a number is bound as
+/// REAL, as workerd binds it.
 #[op2]
 #[serde]
-pub fn op_do_sql_exec(
-  op_state: &mut OpState,
+pub fn op_do_sql_exec<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
   #[smi] handle: u32,
-  #[string] query: &str,
-  #[serde] bindings: Vec<SqlArg>,
+  #[string] query: String,
+  bindings: v8::Local<'s, v8::Array>,
 ) -> Result<SqlResult, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
-  let mut values = Vec::with_capacity(bindings.len());
-  for arg in bindings {
-    values.push(match arg {
-      SqlArg::Null => SqlValue::Null,
-      SqlArg::Real(r) => SqlValue::Real(r),
-      SqlArg::Integer(text) => SqlValue::Integer(text.parse::<i64>().map_err(|_| {
-        JsErrorBox::type_error(format!(
-          "Cannot bind {text}: it does not fit a 64-bit integer."
-        ))
-      })?),
-      SqlArg::Text(t) => SqlValue::Text(t),
-      SqlArg::Blob(b) => SqlValue::Blob(b.to_vec()),
+  let mut values = Vec::with_capacity(bindings.length() as usize);
+  for i in 0..bindings.length() {
+    let value = bindings
+      .get_index(scope, i)
+      .ok_or_else(|| JsErrorBox::type_error("a binding could not be read"))?;
+    values.push(if value.is_null_or_undefined() {
+      SqlValue::Null
+    } else if value.is_number() {
+      SqlValue::Real(value.number_value(scope).unwrap_or(f64::NAN))
+    } else if value.is_string() {
+      SqlValue::Text(value.to_rust_string_lossy(scope))
+    } else if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
+      let mut bytes = vec![0u8; view.byte_length()];
+      view.copy_contents(&mut bytes);
+      SqlValue::Blob(bytes)
+    } else {
+      return Err(JsErrorBox::type_error("Unsupported SQL binding type."));
     });
   }
-  let cursor = storage.exec(query, values).map_err(js_error)?;
+  let state = deno_core::JsRuntime::op_state_from(scope);
+  let mut state = state.borrow_mut();
+  let mut storage = state.borrow_mut::<DurableObjects>().storage(handle)?;
+  let cursor = storage.exec(&query, values).map_err(js_error)?;
   Ok(SqlResult {
     columns: cursor.column_names,
     rows: cursor
@@ -442,7 +451,7 @@ pub fn op_do_sql_exec(
 
 #[op2(fast)]
 pub fn op_do_database_size(op_state: &mut OpState, #[smi] handle: u32) -> Result<f64, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   Ok(storage.database_size().map_err(js_error)? as f64)
 }
 
@@ -460,7 +469,7 @@ pub fn op_do_get_alarm(
   op_state: &mut OpState,
   #[smi] handle: u32,
 ) -> Result<Option<Millis>, JsErrorBox> {
-  let storage = state(op_state).storage(handle)?;
+  let mut storage = state(op_state).storage(handle)?;
   Ok(
     storage
       .get_alarm()
@@ -482,7 +491,7 @@ pub fn op_do_set_alarm(
   #[smi] handle: u32,
   #[serde] alarm: AlarmArgs,
 ) -> Result<(), JsErrorBox> {
-  let (storage, alarms, hex) = state(op_state).with_alarms(handle)?;
+  let (mut storage, alarms, hex) = state(op_state).with_alarms(handle)?;
   let ms = alarm.time as i64;
   storage.set_alarm(Some(ms)).map_err(js_error)?;
   alarms
@@ -492,7 +501,7 @@ pub fn op_do_set_alarm(
 
 #[op2(fast)]
 pub fn op_do_delete_alarm(op_state: &mut OpState, #[smi] handle: u32) -> Result<(), JsErrorBox> {
-  let (storage, alarms, hex) = state(op_state).with_alarms(handle)?;
+  let (mut storage, alarms, hex) = state(op_state).with_alarms(handle)?;
   storage.delete_alarm().map_err(js_error)?;
   alarms.delete(&hex).map(|_| ()).map_err(js_error)
 }
