@@ -506,10 +506,11 @@ function serializeChecked(value, forStorage) {
 
 /** The inverse of serializeOrDataCloneError. */
 function deserializeValue(bytes, forStorage) {
+  const options = forStorage ? FOR_STORAGE : NOT_FOR_STORAGE;
   if (bytes.byteLength > 0 && bytes[0] === 0) {
-    return reviveErrors(core.deserialize(bytes.subarray(1), { forStorage }), new Set());
+    return reviveErrors(core.deserialize(bytes.subarray(1), options), new Set());
   }
-  return core.deserialize(bytes, { forStorage });
+  return core.deserialize(bytes, options);
 }
 
 const ERROR_RECORD = "\u0000kiln.error";
@@ -1027,6 +1028,9 @@ function encodeValue(value) {
   return serializeOrDataCloneError(value, true);
 }
 
+const FOR_STORAGE = { forStorage: true };
+const NOT_FOR_STORAGE = { forStorage: false };
+
 function decodeValue(bytes) {
   return deserializeValue(bytes, true);
 }
@@ -1051,8 +1055,8 @@ const kv = {
       }
       return toEntries(op_do_get_many(rid, keys.map(String)));
     }
-    const bytes = op_do_get(rid, String(keys));
-    return bytes === null ? undefined : decodeValue(bytes);
+    const buffer = op_do_get(rid, String(keys));
+    return buffer === null ? undefined : decodeValue(new Uint8Array(buffer));
   },
   put(record, keyOrEntries, value, hasValue) {
     const rid = storageRid(record);

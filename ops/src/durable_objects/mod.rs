@@ -218,15 +218,27 @@ pub fn op_do_close(op_state: &mut OpState, #[smi] handle: u32) {
 // ---------------------------------------------------------------------------
 // KV.
 
+/// The value stored under `key` as an ArrayBuffer, or null. Built straight
+/// as V8 values: a get is the hottest storage call.
 #[op2]
-#[serde]
-pub fn op_do_get(
-  op_state: &mut OpState,
+pub fn op_do_get<'s>(
+  scope: &mut v8::PinScope<'s, '_>,
   #[smi] handle: u32,
   #[string] key: &str,
-) -> Result<Option<ToJsBuffer>, JsErrorBox> {
-  let mut storage = state(op_state).storage(handle)?;
-  Ok(storage.get(key).map_err(js_error)?.map(ToJsBuffer::from))
+) -> Result<v8::Local<'s, v8::Value>, JsErrorBox> {
+  let bytes = {
+    let state = deno_core::JsRuntime::op_state_from(scope);
+    let mut state = state.borrow_mut();
+    let mut storage = state.borrow_mut::<DurableObjects>().storage(handle)?;
+    storage.get(key).map_err(js_error)?
+  };
+  Ok(match bytes {
+    None => v8::null(scope).into(),
+    Some(bytes) => {
+      let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
+      v8::ArrayBuffer::with_backing_store(scope, &store).into()
+    }
+  })
 }
 
 #[op2]
