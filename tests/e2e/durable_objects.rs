@@ -1624,3 +1624,29 @@ async fn an_idle_object_is_evicted_and_constructed_again() {
     );
   }
 }
+
+/// examples/counter, as its comment says to use it: counts survive a restart
+/// of kiln on the same state folder.
+#[tokio::test]
+async fn the_counter_example_counts_across_restarts() {
+  let state = TempDir::new("kiln-counter-example");
+  let state_arg = state.path().to_string_lossy().into_owned();
+  let dir = kiln_tests::examples_dir().join("counter");
+  let args = ["--persist-to", state_arg.as_str()];
+  for expected in [[1, 2], [3, 4]] {
+    let kiln = Kiln::start_in(&dir, &args);
+    for value in expected {
+      let reply = send(kiln.addr, "POST", "/visits", &[], Default::default()).await;
+      assert_eq!(
+        reply.json(),
+        json!({ "name": "visits", "value": value }),
+        "{}",
+        kiln.output()
+      );
+    }
+    let read = send(kiln.addr, "GET", "/visits", &[], Default::default()).await;
+    assert_eq!(read.json()["value"], json!(expected[1]));
+    let other = send(kiln.addr, "GET", "/other", &[], Default::default()).await;
+    assert_eq!(other.json(), json!({ "name": "other", "value": 0 }));
+  }
+}
