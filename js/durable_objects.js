@@ -71,6 +71,7 @@ const {
 
 const { DOMException } = core.loadExtScript("ext:deno_web/01_dom_exception.js");
 const { subrequest } = core.loadExtScript("ext:kiln/service.js");
+const websocket = core.loadExtScript("ext:kiln/websocket.js");
 
 const illegal = Symbol("illegal constructor");
 
@@ -693,6 +694,10 @@ class ObjectRecord {
     this.evicted = false;
     this.evictTimer = null;
     this.commitScheduled = false;
+    /** Hibernatable sockets in accept order: WebSocket -> {tags, autoResponseAt}. */
+    this.webSockets = new Map();
+    this.autoResponse = null;
+    this.eventTimeout = null;
   }
 }
 
@@ -929,6 +934,8 @@ function reset(record, error) {
 
 function scheduleEviction(record) {
   if (record.active > 0 || record.broken !== undefined || record.evictTimer !== null) return;
+  // Its sockets' events go to this instance: it stays while they are open.
+  if (record.webSockets.size > 0) return;
   record.evictTimer = setTimeout(() => {
     record.evictTimer = null;
     if (record.active > 0 || record.queue.length > 0 || record.blocked > 0) return;
@@ -996,6 +1003,89 @@ class DurableObjectState {
     });
   }
 
+  acceptWebSocket(ws, tags = []) {
+    requireArgs(arguments.length, 1, "acceptWebSocket", "DurableObjectState");
+    const record = this[_record];
+    if (!websocket.isWebSocket(ws)) {
+      throw new TypeError(
+        "Failed to execute 'acceptWebSocket' on 'DurableObjectState': parameter 1 is not of type 'WebSocket'.",
+      );
+    }
+    const unique = [];
+    for (const tag of tags ?? []) {
+      const text = String(tag);
+      if (unique.includes(text)) continue;
+      if (core.encode(text).byteLength > 256) {
+        throw new Error(`"${text}" is longer than the max tag length (256 characters).`);
+      }
+      unique.push(text);
+    }
+    if (unique.length > 10) {
+      throw new Error("a Hibernatable WebSocket cannot have more than 10 tags");
+    }
+    if (record.webSockets.size >= 32768) {
+      throw new Error("only 32768 websockets can be accepted on a single Durable Object instance");
+    }
+    websocket.acceptHibernatable(ws, hibernationTarget(record));
+    record.webSockets.set(ws, { tags: unique, autoResponseAt: null });
+    cancelEviction(record);
+  }
+
+  getWebSockets(tag = undefined) {
+    const out = [];
+    for (const [ws, info] of this[_record].webSockets) {
+      if (tag === undefined || info.tags.includes(String(tag))) out.push(ws);
+    }
+    return out;
+  }
+
+  getTags(ws) {
+    const info = this[_record].webSockets.get(ws);
+    if (info !== undefined) return [...info.tags];
+    if (websocket.isWebSocket(ws) && websocket.isAccepted(ws) && !websocket.isHibernatable(ws)) {
+      throw new Error("only hibernatable websockets can have tags.");
+    }
+    throw new Error(
+      "you must call 'acceptWebSocket()' before attempting to access the tags of a WebSocket.",
+    );
+  }
+
+  setWebSocketAutoResponse(pair = undefined) {
+    if (pair === undefined || pair === null) {
+      this[_record].autoResponse = null;
+      return;
+    }
+    if (!ObjectPrototypeIsPrototypeOf(WebSocketRequestResponsePair.prototype, pair)) {
+      throw new TypeError(
+        "Failed to execute 'setWebSocketAutoResponse' on 'DurableObjectState': parameter 1 is not of type 'WebSocketRequestResponsePair'.",
+      );
+    }
+    this[_record].autoResponse = pair;
+  }
+
+  getWebSocketAutoResponse() {
+    return this[_record].autoResponse;
+  }
+
+  getWebSocketAutoResponseTimestamp(ws) {
+    const info = this[_record].webSockets.get(ws);
+    return info?.autoResponseAt ?? null;
+  }
+
+  setHibernatableWebSocketEventTimeout(ms = undefined) {
+    if (ms === undefined || ms === null || Number(ms) === 0) {
+      this[_record].eventTimeout = null;
+      return;
+    }
+    const value = Number(ms);
+    if (value > 604_800_000) throw new Error("Event timeout should not exceed 604800000 ms.");
+    this[_record].eventTimeout = value;
+  }
+
+  getHibernatableWebSocketEventTimeout() {
+    return this[_record].eventTimeout;
+  }
+
   abort(reason = undefined) {
     const record = this[_record];
     const message = reason === undefined
@@ -1008,6 +1098,88 @@ class DurableObjectState {
 
   get [SymbolToStringTag]() {
     return "DurableObjectState";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Hibernatable WebSockets: each event of a socket accepted with
+// ctx.acceptWebSocket() is an event of its object, calling the class's
+// handler. (kiln keeps such an object in memory while it has sockets: it
+// does not hibernate yet.)
+
+function hibernationTarget(record) {
+  const event = (name, args) => {
+    const stub = {
+      binding: { className: record.classInfo.className, scriptName: null },
+      id: null,
+      record,
+    };
+    PromisePrototypeThen(
+      callObject(stub, (instance) => {
+        const handler = instance[name];
+        if (typeof handler === "function") return ReflectApply(handler, instance, args);
+        return undefined;
+      }, false),
+      undefined,
+      reportException,
+    );
+  };
+  return {
+    message(ws, data) {
+      const pair = record.autoResponse;
+      if (pair !== null && typeof data === "string" && data === pair.request) {
+        // Answered without the object: no webSocketMessage.
+        const info = record.webSockets.get(ws);
+        if (info !== undefined) info.autoResponseAt = new Date();
+        try {
+          ws.send(pair.response);
+        } catch {
+          // the socket was closed: nothing to answer on
+        }
+        return;
+      }
+      event("webSocketMessage", [ws, data]);
+    },
+    close(ws, code, reason, wasClean) {
+      record.webSockets.delete(ws);
+      event("webSocketClose", [ws, code, reason, wasClean]);
+    },
+    error(ws, error) {
+      record.webSockets.delete(ws);
+      event("webSocketError", [ws, error]);
+    },
+  };
+}
+
+const _pair = Symbol("pair");
+
+class WebSocketRequestResponsePair {
+  constructor(request, response) {
+    requireArgs(arguments.length, 2, "constructor", "WebSocketRequestResponsePair");
+    const req = String(request);
+    const res = String(response);
+    const reqSize = core.encode(req).byteLength;
+    if (reqSize > 2048) {
+      throw new RangeError(
+        `Request cannot be larger than 2048 bytes. A request of size ${reqSize} was provided.`,
+      );
+    }
+    const resSize = core.encode(res).byteLength;
+    if (resSize > 2048) {
+      throw new RangeError(
+        `Response cannot be larger than 2048 bytes. A response of size ${resSize} was provided.`,
+      );
+    }
+    this[_pair] = { request: req, response: res };
+  }
+  get request() {
+    return this[_pair].request;
+  }
+  get response() {
+    return this[_pair].response;
+  }
+  get [SymbolToStringTag]() {
+    return "WebSocketRequestResponsePair";
   }
 }
 
@@ -1662,6 +1834,12 @@ class RpcTarget {}
 
 /** The bindings of `env`, before the worker's script runs. */
 function configure(workerFacts, env, flagSet, report) {
+  ObjectDefineProperty(globalThis, "WebSocketRequestResponsePair", {
+    value: WebSocketRequestResponsePair,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
   facts = workerFacts.durableObjects;
   workerEnv = env;
   flags = flagSet;
@@ -1713,6 +1891,7 @@ return {
   DurableObjectStorage,
   RpcTarget,
   SqlStorage,
+  WebSocketRequestResponsePair,
   SqlStorageCursor,
   WorkerEntrypoint,
 };

@@ -111,6 +111,13 @@ function newState(id) {
     releasedEnd: false,
     cancelRid: null,
     handlers: { __proto__: null },
+    // The other end of its WebSocketPair (null for other sockets).
+    peer: null,
+    // Set by ctx.acceptWebSocket(): where this socket's events go instead
+    // of its listeners (js/durable_objects.js).
+    hibernation: null,
+    // serializeAttachment()'s bytes.
+    attachment: null,
   };
 }
 
@@ -257,6 +264,14 @@ class WebSocket extends event.EventTarget {
     maybeRelease(s);
   }
 
+  serializeAttachment(value) {
+    serializeAttachment(this, value);
+  }
+
+  deserializeAttachment() {
+    return deserializeAttachment(this);
+  }
+
   get [SymbolToStringTag]() {
     return "WebSocket";
   }
@@ -303,9 +318,13 @@ function callHandler(ws, type, ev) {
 class WebSocketPair {
   constructor() {
     const ids = op_ws_pair();
+    const first = new WebSocket(_internal, ids[0]);
+    const second = new WebSocket(_internal, ids[1]);
+    first[_s].peer = second[_s];
+    second[_s].peer = first[_s];
     ObjectDefineProperties(this, {
-      0: { value: new WebSocket(_internal, ids[0]), enumerable: true },
-      1: { value: new WebSocket(_internal, ids[1]), enumerable: true },
+      0: { value: first, enumerable: true },
+      1: { value: second, enumerable: true },
     });
   }
 
@@ -549,6 +568,7 @@ async function pump() {
 
 function deliver(ws, kind, payload, code) {
   const s = ws[_s];
+  if (s.hibernation !== null) return deliverHibernatable(ws, s, kind, payload, code);
   switch (kind) {
     case 0: // text
     case 1: { // binary: binaryType is read now, per message
@@ -787,6 +807,100 @@ async function fetchWebSocket(url, headerList, signal) {
   return { reply, webSocket: ws };
 }
 
+// ---------------------------------------------------------------------------
+// Hibernatable sockets (ctx.acceptWebSocket): the socket is accepted, but its
+// events go to the Durable Object's handlers, each as an event of the
+// object, and no listener fires. A received Close is not answered: the
+// webSocketClose handler's close() completes the handshake, as in workerd.
+
+/**
+ * Accepts `ws` for a Durable Object; `target` gets `message(ws, data)`,
+ * `close(ws, code, reason, wasClean)` and `error(ws, error)`.
+ */
+function acceptHibernatable(ws, target) {
+  const s = ws[_s];
+  if (s.state === "accepted") {
+    throw new Error(
+      "Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`",
+    );
+  }
+  if (s.state !== "pending" || s.peer === null || s.peer.state !== "pending") {
+    throw new Error(
+      "Cannot call `acceptWebSocket()` on this WebSocket because its pair has already been accepted or used in a Response.",
+    );
+  }
+  s.state = "accepted";
+  s.hibernation = target;
+  // A Close is answered by the handler, never automatically.
+  s.allowHalfOpen = true;
+  sockets.set(s.id, ws);
+  op_ws_accept(s.id);
+  if (!pumping) {
+    pumping = true;
+    pump();
+  }
+}
+
+function deliverHibernatable(ws, s, kind, payload, code) {
+  const target = s.hibernation;
+  switch (kind) {
+    case 0: // text
+    case 1: // binary: always an ArrayBuffer, whatever binaryType says
+      target.message(ws, payload);
+      break;
+    case 2: // a Close frame
+      s.closedIncoming = true;
+      sockets.delete(s.id);
+      target.close(ws, code === null ? 1005 : code, payload, true);
+      break;
+    case 3: // the peer vanished without a Close frame
+      s.closedIncoming = true;
+      s.peerGone = true;
+      sockets.delete(s.id);
+      target.close(ws, 1006, "WebSocket disconnected without sending Close frame.", false);
+      maybeRelease(s);
+      break;
+    case 4: { // a protocol error on the peer's connection
+      const prefix = "Uncaught Error: ";
+      const message = payload.startsWith(prefix) ? payload.slice(prefix.length) : payload;
+      s.error = new Error(message);
+      s.closedIncoming = true;
+      sockets.delete(s.id);
+      op_ws_fail(s.id);
+      target.error(ws, s.error);
+      maybeRelease(s);
+      break;
+    }
+  }
+}
+
+function isHibernatable(ws) {
+  return ws[_s].hibernation !== null;
+}
+
+/** Whether a hibernatable socket is still open in both directions' sense. */
+function isOpen(ws) {
+  const s = ws[_s];
+  return !s.closedIncoming && s.error === undefined && !s.peerGone;
+}
+
+const MAX_ATTACHMENT_BYTES = 16384;
+
+function serializeAttachment(ws, value) {
+  const bytes = core.serialize(value, { forStorage: true });
+  if (bytes.byteLength > MAX_ATTACHMENT_BYTES) {
+    throw new Error(
+      `A WebSocket 'attachment' cannot be larger than ${MAX_ATTACHMENT_BYTES} bytes.'attachment' was ${bytes.byteLength} bytes.`,
+    );
+  }
+  ws[_s].attachment = bytes;
+}
+
+function deserializeAttachment(ws) {
+  const bytes = ws[_s].attachment;
+  return bytes === null ? null : core.deserialize(bytes, { forStorage: true });
+}
+
 /**
  * Takes a socket for a 101 Response: checks it can be coupled and marks it
  * released. Returns its end id.
@@ -817,8 +931,11 @@ function isWebSocket(value) {
 }
 
 return {
+  acceptHibernatable,
   configure,
   coupleForResponse,
+  isHibernatable,
+  isOpen,
   fetchWebSocket,
   headerValue,
   isAccepted,
