@@ -927,6 +927,9 @@ function reset(record, error) {
   }
   cancelEviction(record);
   if (records.get(record.key) === record) records.delete(record.key);
+  // Its hibernatable sockets are disconnected, as in workerd.
+  for (const ws of record.webSockets.keys()) websocket.disconnect(ws);
+  record.webSockets.clear();
   for (const item of record.queue) item.reject(error);
   record.queue = [];
   if (record.unblocked !== null) record.unblocked.resolve();

@@ -874,6 +874,17 @@ function deliverHibernatable(ws, s, kind, payload, code) {
   }
 }
 
+/** Drops a socket's connection (its Durable Object was reset). */
+function disconnect(ws) {
+  const s = ws[_s];
+  if (s.peerGone || s.releasedEnd) return;
+  s.outgoingAborted = true;
+  s.closedIncoming = true;
+  s.peerGone = true;
+  op_ws_abort(s.id);
+  maybeRelease(s);
+}
+
 function isHibernatable(ws) {
   return ws[_s].hibernation !== null;
 }
@@ -934,6 +945,7 @@ return {
   acceptHibernatable,
   configure,
   coupleForResponse,
+  disconnect,
   isHibernatable,
   isOpen,
   fetchWebSocket,
