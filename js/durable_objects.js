@@ -1014,17 +1014,19 @@ class DurableObjectState {
         "Failed to execute 'acceptWebSocket' on 'DurableObjectState': parameter 1 is not of type 'WebSocket'.",
       );
     }
+    const list = tags ?? [];
+    // The limit counts the entries given, before duplicates are dropped.
+    if (list.length > 10) {
+      throw new Error("a Hibernatable WebSocket cannot have more than 10 tags");
+    }
     const unique = [];
-    for (const tag of tags ?? []) {
+    for (const tag of list) {
       const text = String(tag);
       if (unique.includes(text)) continue;
       if (core.encode(text).byteLength > 256) {
         throw new Error(`"${text}" is longer than the max tag length (256 characters).`);
       }
       unique.push(text);
-    }
-    if (unique.length > 10) {
-      throw new Error("a Hibernatable WebSocket cannot have more than 10 tags");
     }
     if (record.webSockets.size >= 32768) {
       throw new Error("only 32768 websockets can be accepted on a single Durable Object instance");
@@ -1035,9 +1037,11 @@ class DurableObjectState {
   }
 
   getWebSockets(tag = undefined) {
+    // As workerd orders them: all sockets newest first, a tag's oldest first.
     const out = [];
     for (const [ws, info] of this[_record].webSockets) {
-      if (tag === undefined || info.tags.includes(String(tag))) out.push(ws);
+      if (tag === undefined) out.unshift(ws);
+      else if (info.tags.includes(String(tag))) out.push(ws);
     }
     return out;
   }

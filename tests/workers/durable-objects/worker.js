@@ -712,6 +712,243 @@ export class KvOnly extends DurableObject {
 }
 
 // ---------------------------------------------------------------------------
+// Room: `extends DurableObject`, SQLite-backed (migration "v2"): the
+// WebSocket hibernation API (spec websocket-semantics.md §7).
+//
+// GET /room-ws?name=N&tags=a,b&client=C&onclose=close|none forwards the
+// upgrade to the Room named N, whose fetch() accepts pair[1] with
+// ctx.acceptWebSocket(ws, tags), stores {client, onclose} as the socket's
+// attachment and answers 101 with pair[0]. The handlers record what they
+// see in storage (ctx.storage.kv "events") so that the record survives a
+// hibernation; /scenario/room-* routes read it back through RPC.
+
+const ROOM_EVENTS = "room-events";
+
+export class Room extends DurableObject {
+  record(event) {
+    const events = this.ctx.storage.kv.get(ROOM_EVENTS) ?? [];
+    events.push(event);
+    this.ctx.storage.kv.put(ROOM_EVENTS, events);
+  }
+
+  clientOf(ws) {
+    try {
+      return ws.deserializeAttachment()?.client ?? null;
+    } catch (e) {
+      return { error: errj(e) };
+    }
+  }
+
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (request.headers.get("Upgrade") !== "websocket") {
+      return new Response("room: expected a WebSocket upgrade", { status: 426 });
+    }
+    const tags = (url.searchParams.get("tags") ?? "").split(",").filter((t) => t !== "");
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1], tags);
+    pair[1].serializeAttachment({
+      client: url.searchParams.get("client") ?? "anonymous",
+      onclose: url.searchParams.get("onclose") ?? "none",
+    });
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  webSocketMessage(ws, message) {
+    const client = this.clientOf(ws);
+    if (typeof message === "string") {
+      this.record({ type: "message", client, kind: "string", data: message });
+      if (message === "close-me") ws.close(4000, "server closing");
+      else ws.send(`echo:${message}`);
+      return;
+    }
+    const bytes = [...new Uint8Array(message)];
+    this.record({ type: "message", client, kind: Object.prototype.toString.call(message), data: bytes });
+    ws.send(`binary:${message instanceof ArrayBuffer ? "ArrayBuffer" : typeof message}:${bytes.join(",")}`);
+    ws.send(message);
+  }
+
+  webSocketClose(ws, code, reason, wasClean) {
+    const attachment = ws.deserializeAttachment();
+    const event = { type: "close", client: attachment?.client ?? null, code, reason, wasClean };
+    if (attachment?.onclose === "close") event.closeResult = capSync(() => ws.close(1000, "done"));
+    this.record(event);
+  }
+
+  webSocketError(ws, error) {
+    this.record({ type: "error", client: this.clientOf(ws), error: errj(error) });
+  }
+
+  // -- read back --
+  events() {
+    return this.ctx.storage.kv.get(ROOM_EVENTS) ?? [];
+  }
+  sockets(tag) {
+    const all = this.ctx.getWebSockets();
+    return {
+      all: all.map((ws) => this.clientOf(ws)),
+      tags: all.map((ws) => this.ctx.getTags(ws)),
+      tagged: tag === null ? null : this.ctx.getWebSockets(tag).map((ws) => this.clientOf(ws)),
+      unknownTag: this.ctx.getWebSockets("no-such-tag").length,
+    };
+  }
+  broadcast(text) {
+    const all = this.ctx.getWebSockets();
+    for (const ws of all) ws.send(text);
+    return all.length;
+  }
+
+  // -- auto-response --
+  setAutoResponse(request, response) {
+    const before = this.ctx.getWebSocketAutoResponse();
+    this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(request, response));
+    const pair = this.ctx.getWebSocketAutoResponse();
+    return {
+      before: enc(before),
+      isPair: pair instanceof WebSocketRequestResponsePair,
+      request: pair.request,
+      response: pair.response,
+    };
+  }
+  autoResponseState() {
+    return this.ctx.getWebSockets().map((ws) => {
+      const ts = this.ctx.getWebSocketAutoResponseTimestamp(ws);
+      return {
+        client: this.clientOf(ws),
+        isDate: ts instanceof Date,
+        recent: ts instanceof Date ? Math.abs(Date.now() - ts.getTime()) < 60_000 : enc(ts),
+      };
+    });
+  }
+
+  // -- errors, limits and attachments, without a client --
+  apiErrors() {
+    const ctx = this.ctx;
+    const r = {};
+    const accepted = new WebSocketPair();
+    accepted[1].accept();
+    r.alreadyAccepted = capSync(() => ctx.acceptWebSocket(accepted[1]));
+    const peerAccepted = new WebSocketPair();
+    peerAccepted[0].accept();
+    r.peerAccepted = capSync(() => ctx.acceptWebSocket(peerAccepted[1]));
+    const eleven = Array.from({ length: 11 }, (_, i) => `t${i}`);
+    r.elevenTags = capSync(() => ctx.acceptWebSocket(new WebSocketPair()[1], eleven));
+    r.tag257 = capSync(() => ctx.acceptWebSocket(new WebSocketPair()[1], ["x".repeat(257)]));
+    // 129 characters, 258 bytes of UTF-8: the limit counts bytes.
+    r.tag258Bytes = capSync(() => ctx.acceptWebSocket(new WebSocketPair()[1], ["é".repeat(129)]));
+    r.afterFailures = ctx.getWebSockets().length;
+    // At the limits, with duplicates (dropped).
+    // The limit counts the array's entries before duplicates are dropped.
+    r.twelveEntriesTenDistinct = capSync(() =>
+      ctx.acceptWebSocket(new WebSocketPair()[1], [...Array.from({ length: 10 }, (_, i) => `t${i}`), "t0", "t9"]),
+    );
+    const ten = new WebSocketPair();
+    r.tenTags = capSync(() => {
+      ctx.acceptWebSocket(ten[1], Array.from({ length: 10 }, (_, i) => `t${i}`));
+      return ctx.getTags(ten[1]);
+    });
+    r.tenEntriesWithDuplicates = capSync(() => {
+      const p = new WebSocketPair();
+      ctx.acceptWebSocket(p[1], ["d", "c", "d", "b", "a", "b", "c", "e", "f", "g"]);
+      return ctx.getTags(p[1]);
+    });
+    const long = new WebSocketPair();
+    r.tag256 = capSync(() => {
+      ctx.acceptWebSocket(long[1], ["y".repeat(256)]);
+      return ctx.getTags(long[1]).map((t) => t.length);
+    });
+    r.noTags = capSync(() => {
+      const p = new WebSocketPair();
+      ctx.acceptWebSocket(p[1]);
+      return ctx.getTags(p[1]);
+    });
+    r.count = ctx.getWebSockets().length;
+    const plain = new WebSocketPair();
+    r.getTagsUnaccepted = capSync(() => ctx.getTags(plain[1]));
+    plain[0].accept();
+    r.getTagsAccepted = capSync(() => ctx.getTags(plain[0]));
+    r.getTagsPeerOfHibernatable = capSync(() => ctx.getTags(ten[0]));
+    // Attachments: a one-byte string of length L serializes to L + 5 bytes
+    // (version header 0xFF 0x0F, tag '"', 2-byte varint length).
+    const a = new WebSocketPair()[0];
+    r.attachmentAtLimit = capSync(() => {
+      a.serializeAttachment("a".repeat(16379));
+      return a.deserializeAttachment().length;
+    });
+    r.attachmentOverLimit = capSync(() => a.serializeAttachment("a".repeat(16380)));
+    r.attachmentKeptAfterFailure = capSync(() => a.deserializeAttachment().length);
+    // Auto-response limits.
+    r.request2048 = capSync(() => new WebSocketRequestResponsePair("q".repeat(2048), "r").request.length);
+    r.request2049 = capSync(() => ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("q".repeat(2049), "r")));
+    r.response2049 = capSync(() => ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("q", "r".repeat(2049))));
+    r.autoResponseAfter = capSync(() => ctx.getWebSocketAutoResponse());
+    r.autoResponseSetAndClear = capSync(() => {
+      ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("a", "b"));
+      const set = ctx.getWebSocketAutoResponse();
+      ctx.setWebSocketAutoResponse();
+      return [set.request, set.response, ctx.getWebSocketAutoResponse()];
+    });
+    r.timestampNever = capSync(() => ctx.getWebSocketAutoResponseTimestamp(ten[1]));
+    // Event timeout.
+    r.timeoutInitial = capSync(() => ctx.getHibernatableWebSocketEventTimeout());
+    r.timeoutTooLarge = capSync(() => ctx.setHibernatableWebSocketEventTimeout(604800001));
+    r.timeoutMax = capSync(() => {
+      ctx.setHibernatableWebSocketEventTimeout(604800000);
+      return ctx.getHibernatableWebSocketEventTimeout();
+    });
+    r.timeoutZero = capSync(() => {
+      ctx.setHibernatableWebSocketEventTimeout(1000);
+      const set = ctx.getHibernatableWebSocketEventTimeout();
+      ctx.setHibernatableWebSocketEventTimeout(0);
+      return [set, ctx.getHibernatableWebSocketEventTimeout()];
+    });
+    r.timeoutNoArgument = capSync(() => {
+      ctx.setHibernatableWebSocketEventTimeout(5);
+      ctx.setHibernatableWebSocketEventTimeout();
+      return ctx.getHibernatableWebSocketEventTimeout();
+    });
+    return r;
+  }
+
+  attachments() {
+    const r = {};
+    const pair = new WebSocketPair();
+    const ws = pair[0];
+    r.none = capSync(() => ws.deserializeAttachment());
+    const obj = { a: 1, d: new Date(0) };
+    r.serialize = capSync(() => ws.serializeAttachment(obj));
+    obj.a = 2;
+    obj.d.setTime(5000);
+    obj.added = true;
+    r.afterMutation = capSync(() => ws.deserializeAttachment());
+    r.dateIsDate = ws.deserializeAttachment().d instanceof Date;
+    r.freshCopies = ws.deserializeAttachment() !== ws.deserializeAttachment();
+    r.copyMutationNotKept = capSync(() => {
+      ws.deserializeAttachment().a = 99;
+      return ws.deserializeAttachment().a;
+    });
+    r.overwrite = capSync(() => {
+      ws.serializeAttachment(new Map([["k", [1, 2]]]));
+      return ws.deserializeAttachment();
+    });
+    r.setNull = capSync(() => {
+      ws.serializeAttachment(null);
+      return ws.deserializeAttachment();
+    });
+    r.otherEndUnaffected = capSync(() => pair[1].deserializeAttachment());
+    // On a hibernatable socket.
+    const h = new WebSocketPair();
+    this.ctx.acceptWebSocket(h[1], ["att"]);
+    r.hibernatableNone = capSync(() => h[1].deserializeAttachment());
+    r.hibernatable = capSync(() => {
+      h[1].serializeAttachment({ list: [1, "two"], big: 3n });
+      return this.ctx.getWebSockets("att")[0].deserializeAttachment();
+    });
+    return r;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // The worker: named scenarios.
 
 function stubFor(env, url, binding = "COUNTER") {
@@ -1033,12 +1270,37 @@ const scenarios = {
   async broadcast(url, env) {
     return await stubFor(env, url).broadcast(url.searchParams.get("msg"));
   },
+
+  // 9. WebSocket hibernation (Room)
+  async "room-events"(url, env) {
+    return await stubFor(env, url, "ROOMS").events();
+  },
+  async "room-sockets"(url, env) {
+    return await stubFor(env, url, "ROOMS").sockets(url.searchParams.get("tag"));
+  },
+  async "room-errors"(url, env) {
+    return await stubFor(env, url, "ROOMS").apiErrors();
+  },
+  async "room-attachments"(url, env) {
+    return await stubFor(env, url, "ROOMS").attachments();
+  },
+  async "room-auto-response"(url, env) {
+    const stub = stubFor(env, url, "ROOMS");
+    return await stub.setAutoResponse(url.searchParams.get("request"), url.searchParams.get("response"));
+  },
+  async "room-auto-state"(url, env) {
+    return await stubFor(env, url, "ROOMS").autoResponseState();
+  },
 };
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/ws") return stubFor(env, url).fetch(request);
+    if (url.pathname === "/room-ws") return stubFor(env, url, "ROOMS").fetch(request);
+    if (url.pathname === "/room-broadcast") {
+      return Response.json(await stubFor(env, url, "ROOMS").broadcast(url.searchParams.get("text")));
+    }
     const match = url.pathname.match(/^\/scenario\/([a-z-]+)$/);
     const scenario = match && scenarios[match[1]];
     if (!scenario) return new Response(`no scenario ${url.pathname}`, { status: 404 });
