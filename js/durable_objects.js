@@ -249,12 +249,7 @@ class DurableObjectStub {
       return Promise.reject(error);
     }
     if (stub.binding.scriptName != null) return remoteFetch(stub, request);
-    return callObject(stub, (instance) => {
-      if (typeof instance.fetch !== "function") {
-        throw new Error("Handler does not export a fetch() function.");
-      }
-      return instance.fetch(request);
-    }, false);
+    return callObject(stub, fetchEvent(request), false);
   }
 
   connect() {
@@ -312,23 +307,37 @@ function rpcMethod(stub, name) {
     } catch (error) {
       return Promise.reject(error);
     }
-    return callObject(stub, (instance) => {
-      const method = rpcLookup(instance, name);
-      if (typeof method !== "function") {
-        throw new TypeError(`"${name}" is not a function.`);
-      }
-      return ReflectApply(method, instance, cloned);
-    }, true);
+    return callObject(stub, rpcEvent("call", name, cloned), true);
   };
   call.then = (onFulfilled, onRejected) =>
     PromisePrototypeThen(
       stub.binding.scriptName != null
         ? remoteRpc(stub, "get", name, [])
-        : callObject(stub, (instance) => rpcLookup(instance, name), true),
+        : callObject(stub, rpcEvent("get", name, []), true),
       onFulfilled,
       onRejected,
     );
   return call;
+}
+
+/** The event of `stub.fetch(request)`, as the object runs it. */
+function fetchEvent(request) {
+  return (instance) => {
+    if (typeof instance.fetch !== "function") {
+      throw new Error("Handler does not export a fetch() function.");
+    }
+    return instance.fetch(request);
+  };
+}
+
+/** The event of an RPC call (`kind` "call") or property read ("get"). */
+function rpcEvent(kind, name, args) {
+  return (instance) => {
+    const member = rpcLookup(instance, name);
+    if (kind === "get") return member;
+    if (typeof member !== "function") throw new TypeError(`"${name}" is not a function.`);
+    return ReflectApply(member, instance, args);
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -355,8 +364,7 @@ function remoteFetch(stub, request) {
 const RPC_ERROR_HEADER = "kiln-rpc-error";
 
 async function remoteRpc(stub, kind, name, args) {
-  refuseClassInstances(args, new Set());
-  const bytes = serializeOrDataCloneError(args, false);
+  const bytes = encodeForRpc(args);
   const url = `https://rpc/${kind}/${encodeURIComponent(name)}`;
   const request = new Request(url, { method: "POST", body: bytes });
   const object = remoteObject(stub, true);
@@ -385,33 +393,15 @@ async function handleRemote(address, request) {
     id: new DurableObjectId(illegal, address.className, address.id, address.name ?? undefined),
     record: null,
   };
-  if (!address.rpc) {
-    return await callObject(stub, (instance) => {
-      if (typeof instance.fetch !== "function") {
-        throw new Error("Handler does not export a fetch() function.");
-      }
-      return instance.fetch(request);
-    }, false);
-  }
+  if (!address.rpc) return await callObject(stub, fetchEvent(request), false);
   const [, kind, encoded] = new URL(request.url).pathname.split("/");
   const name = decodeURIComponent(encoded);
-  let result;
+  let bytes;
   let failed = false;
   try {
     const args = deserializeValue(new Uint8Array(await request.arrayBuffer()), false);
-    result = await callObject(stub, (instance) => {
-      if (kind === "get") return rpcLookup(instance, name);
-      const method = rpcLookup(instance, name);
-      if (typeof method !== "function") throw new TypeError(`"${name}" is not a function.`);
-      return ReflectApply(method, instance, args);
-    }, true);
-  } catch (error) {
-    failed = true;
-    result = error;
-  }
-  let bytes;
-  try {
-    bytes = serializeOrDataCloneError(failed ? errorForTransfer(result) : result, false);
+    // The result leaves as bytes: encoded once, not cloned first.
+    bytes = await callObject(stub, rpcEvent(kind, name, args), true, encodeForRpc);
   } catch (error) {
     failed = true;
     bytes = serializeOrDataCloneError(errorForTransfer(error), false);
@@ -454,6 +444,11 @@ function cloneForRpc(value) {
   if (ArrayIsArray(value) && ObjectGetPrototypeOf(value) === Array.prototype && allPrimitive(value)) {
     return ArrayPrototypeSlice(value);
   }
+  return deserializeValue(encodeForRpc(value), false);
+}
+
+/** RPC arguments or a result as the bytes that cross to the object or back. */
+function encodeForRpc(value) {
   refuseClassInstances(value, new Set());
   const bytes = serializeOrDataCloneError(value, false);
   if (bytes.byteLength > MAX_RPC_BYTES) {
@@ -461,7 +456,7 @@ function cloneForRpc(value) {
       `Serialized RPC arguments or return values are limited to 32MiB, but the size of this value was: ${bytes.byteLength} bytes.`,
     );
   }
-  return deserializeValue(bytes, false);
+  return bytes;
 }
 
 function isPrimitive(value) {
@@ -720,18 +715,19 @@ function recordFor(className, hex, name) {
 /**
  * Runs `run(instance)` as one event of the object behind `stub`, in the
  * order calls were made, and settles with its result once the writes it made
- * are committed (the output gate).
+ * are committed (the output gate). An RPC result leaves through `finish`: a
+ * clone for a caller in this isolate, bytes for one in another worker.
  */
-function callObject(stub, run, isRpc) {
+function callObject(stub, run, isRpc, finish = cloneForRpc) {
   const binding = stub.binding;
   if (stub.record !== null && stub.record.broken !== undefined) {
     return Promise.reject(stub.record.broken);
   }
-  const classInfo = binding.scriptName == null ? localClasses.get(binding.className) : undefined;
+  const classInfo = localClasses.get(binding.className);
   if (classInfo === undefined) {
     return Promise.reject(
       new Error(
-        `Durable Object class "${binding.className}" is defined by worker "${binding.scriptName}"; calls between workers are not supported by kiln yet.`,
+        `Durable Object class "${binding.className}" is not defined by this worker.`,
       ),
     );
   }
@@ -740,7 +736,7 @@ function callObject(stub, run, isRpc) {
   }
   const record = stub.record;
   return new Promise((resolve, reject) => {
-    ArrayPrototypePush(record.queue, { run, resolve, reject, isRpc });
+    ArrayPrototypePush(record.queue, { run, resolve, reject, isRpc, finish });
     drain(record);
   });
 }
@@ -804,7 +800,7 @@ function startEvent(record, item) {
       if (record.broken !== undefined) return item.reject(record.broken);
       if (!item.isRpc) return item.resolve(value);
       try {
-        item.resolve(cloneForRpc(value));
+        item.resolve(item.finish(value));
       } catch (error) {
         item.reject(error);
       }

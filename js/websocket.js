@@ -640,14 +640,17 @@ function failFromListener(ws, error) {
   maybeRelease(s);
 }
 
+/** The Error of a protocol error event's message ("Uncaught Error: ..."). */
+function protocolError(message) {
+  const prefix = "Uncaught Error: ";
+  return new Error(message.startsWith(prefix) ? message.slice(prefix.length) : message);
+}
+
 /** Fires `error` once: the socket is CLOSED and later sends are dropped. */
 function reportError(ws, message) {
   const s = ws[_s];
   if (s.error !== undefined) return;
-  const prefix = "Uncaught Error: ";
-  const error = new Error(
-    message.startsWith(prefix) ? message.slice(prefix.length) : message,
-  );
+  const error = protocolError(message);
   s.error = error;
   s.closedIncoming = true;
   s.outgoingAborted = true;
@@ -861,9 +864,7 @@ function deliverHibernatable(ws, s, kind, payload, code) {
       maybeRelease(s);
       break;
     case 4: { // a protocol error on the peer's connection
-      const prefix = "Uncaught Error: ";
-      const message = payload.startsWith(prefix) ? payload.slice(prefix.length) : payload;
-      s.error = new Error(message);
+      s.error = protocolError(payload);
       s.closedIncoming = true;
       sockets.delete(s.id);
       op_ws_fail(s.id);

@@ -24,8 +24,6 @@ use serde::{Deserialize, Serialize, Serializer};
 #[derive(Clone, Debug)]
 pub struct ClassConfig {
   pub class_name: String,
-  /// The namespace's key, `<worker>-<Class>` as wrangler makes it.
-  pub unique_key: String,
   /// Declared with `new_sqlite_classes`: `ctx.storage.sql` works.
   pub sqlite: bool,
   /// Where its objects' databases live; `None` keeps them in memory.
@@ -86,11 +84,14 @@ impl DurableObjects {
   }
 
   fn storage(&mut self, handle: u32) -> Result<RefMut<'_, ObjectStorage>, JsErrorBox> {
-    let open = self
-      .handles
-      .get(&handle)
-      .ok_or_else(|| JsErrorBox::generic("Durable Object storage is no longer accessible."))?;
-    Ok(open.storage.borrow_mut())
+    Ok(
+      self
+        .handles
+        .get(&handle)
+        .ok_or_else(gone)?
+        .storage
+        .borrow_mut(),
+    )
   }
 
   /// The object's storage and its namespace's alarm store, together.
@@ -98,7 +99,6 @@ impl DurableObjects {
     &mut self,
     handle: u32,
   ) -> Result<(RefMut<'_, ObjectStorage>, &mut AlarmStore, String), JsErrorBox> {
-    let gone = || JsErrorBox::generic("Durable Object storage is no longer accessible.");
     let open = self.handles.get(&handle).ok_or_else(gone)?;
     let namespace = self.namespaces.get_mut(&open.class_name).ok_or_else(gone)?;
     Ok((
@@ -107,6 +107,11 @@ impl DurableObjects {
       open.hex.clone(),
     ))
   }
+}
+
+/// A handle whose object was evicted or reset.
+fn gone() -> JsErrorBox {
+  JsErrorBox::generic("Durable Object storage is no longer accessible.")
 }
 
 fn js_error(e: StorageError) -> JsErrorBox {

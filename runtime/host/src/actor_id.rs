@@ -15,6 +15,12 @@ type HmacSha256 = Hmac<Sha256>;
 /// Length of an id in bytes; its text form is twice as many hex digits.
 pub const ID_LEN: usize = 32;
 
+/// The key a namespace's ids derive from, as wrangler dev names it:
+/// `<worker>-<Class>`. It also names the namespace's state folder.
+pub fn namespace_key(worker: &str, class_name: &str) -> String {
+  format!("{worker}-{class_name}")
+}
+
 /// The per-namespace secret: SHA-256 of the namespace's `uniqueKey` (Miniflare uses
 /// `<worker>-<Class>`).
 #[derive(Clone, PartialEq, Eq)]

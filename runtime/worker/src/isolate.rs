@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
+use kiln_host::actor_id::namespace_key;
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
@@ -86,10 +87,9 @@ fn durable_object_facts(spec: &WorkerSpec) -> DurableObjectFacts {
       .map(|b| DurableObjectBindingFacts {
         name: b.name.clone(),
         class_name: b.class_name.clone(),
-        unique_key: format!(
-          "{}-{}",
+        unique_key: namespace_key(
           b.script_name.as_deref().unwrap_or(&spec.name),
-          b.class_name
+          &b.class_name,
         ),
         script_name: b.script_name.clone(),
       })
@@ -113,17 +113,15 @@ fn durable_objects(spec: &WorkerSpec) -> Result<DurableObjects, StartupError> {
   let classes = spec
     .durable_object_classes
     .iter()
-    .map(|c| {
-      let unique_key = format!("{}-{}", spec.name, c.class_name);
-      ClassConfig {
-        dir: spec
-          .state_dir
-          .as_ref()
-          .map(|state| state.join("v3").join("do").join(&unique_key)),
-        class_name: c.class_name.clone(),
-        unique_key,
-        sqlite: c.sqlite,
-      }
+    .map(|c| ClassConfig {
+      dir: spec.state_dir.as_ref().map(|state| {
+        state
+          .join("v3")
+          .join("do")
+          .join(namespace_key(&spec.name, &c.class_name))
+      }),
+      class_name: c.class_name.clone(),
+      sqlite: c.sqlite,
     })
     .collect();
   DurableObjects::new(classes).map_err(|e| StartupError(format!("worker \"{}\": {e}", spec.name)))
