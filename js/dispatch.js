@@ -309,8 +309,47 @@ function isWebSocketRequest(head) {
   return upgrade !== null && StringPrototypeToLowerCase(upgrade) === "websocket";
 }
 
+// kiln's control endpoint. Cloudflare never passes /cdn-cgi/ paths to a
+// worker, so no worker can expect requests there (wrangler dev serves its
+// own endpoints under /cdn-cgi/ too).
+const CONTROL_HIBERNATE = "/cdn-cgi/kiln/hibernate";
+
+function controlPath(head) {
+  const at = head.url.indexOf("/cdn-cgi/kiln/");
+  if (at === -1) return null;
+  const url = new URL(head.url);
+  return url.pathname.startsWith("/cdn-cgi/kiln/") ? url : null;
+}
+
+/** POST /cdn-cgi/kiln/hibernate[?class=C][&name=N|&id=HEX] */
+function control(head, url) {
+  if (head.bodyRid !== null) core.tryClose(head.bodyRid);
+  const answer = (status, value) =>
+    op_kiln_respond(
+      head.id,
+      status,
+      [["content-type", "application/json"]],
+      core.encode(JSON.stringify(value) + "\n"),
+    );
+  if (url.pathname !== CONTROL_HIBERNATE) {
+    return answer(404, { error: `no such kiln endpoint: ${url.pathname} (there is ${CONTROL_HIBERNATE})` });
+  }
+  if (head.method !== "POST") {
+    return answer(405, { error: `${CONTROL_HIBERNATE} takes POST` });
+  }
+  const param = (name) => url.searchParams.get(name);
+  try {
+    const objects = durableObjects.forceHibernate(param("class"), param("name"), param("id"));
+    answer(200, { objects });
+  } catch (error) {
+    answer(400, { error: String(error?.message ?? error) });
+  }
+}
+
 async function handle(head) {
   let response;
+  const controlUrl = head.durableObject === null ? controlPath(head) : null;
+  if (controlUrl !== null) return control(head, controlUrl);
   try {
     const request = toRequest(head);
     if (head.durableObject !== null) {

@@ -37,6 +37,13 @@ const {
   op_do_delete_alarm,
   op_do_alarms,
   op_do_remote_call,
+  op_kiln_print,
+  op_ws_auto_response,
+  op_ws_clear_auto_response,
+  op_ws_set_auto_response,
+  op_ws_sleeping_object,
+  op_ws_sleeping_objects,
+  op_ws_wake,
 } = core.ops;
 const {
   ArrayIsArray,
@@ -61,6 +68,7 @@ const {
   ReflectApply,
   ReflectGet,
   SafeMap,
+  SafeSet,
   String,
   Symbol,
   SymbolIterator,
@@ -72,6 +80,13 @@ const {
 const { DOMException } = core.loadExtScript("ext:deno_web/01_dom_exception.js");
 const { subrequest } = core.loadExtScript("ext:kiln/service.js");
 const websocket = core.loadExtScript("ext:kiln/websocket.js");
+// kiln's own timers (eviction, alarms) are not the worker's: they must not
+// count as timers that keep an object awake (see holdActive()).
+const {
+  setTimeout: rawSetTimeout,
+  clearTimeout: rawClearTimeout,
+} = core.loadExtScript("ext:deno_web/02_timers.js");
+const { setTimerHold } = core.loadExtScript("ext:kiln/global_scope.js");
 
 const illegal = Symbol("illegal constructor");
 
@@ -91,6 +106,13 @@ const records = new SafeMap();
 
 /** How long an object with nothing to do stays in memory (workerd: 10 s). */
 let evictAfterMs = 10_000;
+/** The same, for an object whose only activity is hibernatable sockets. */
+let hibernateAfterMs = 10_000;
+let workerName = "";
+/** "className:hex" -> the idFromName name of an object that hibernates. */
+const sleepingNames = new SafeMap();
+/** Records with an event running (or their constructor). */
+const activeRecords = new SafeSet();
 
 // ---------------------------------------------------------------------------
 // Ids and namespaces.
@@ -689,21 +711,35 @@ class ObjectRecord {
     this.evicted = false;
     this.evictTimer = null;
     this.commitScheduled = false;
-    /** Hibernatable sockets in accept order: WebSocket -> {tags, autoResponseAt}. */
+    /** Hibernatable sockets in accept order: WebSocket -> {tags}. */
     this.webSockets = new Map();
     this.autoResponse = null;
     this.eventTimeout = null;
+    // What keeps the object from hibernating or being evicted besides its
+    // events (see whyAwake()): timers set and accept()ed or outbound
+    // sockets opened while one of its events ran, and waitUntil() promises.
+    this.timers = 0;
+    this.plainSockets = 0;
+    this.waitUntil = 0;
+    /** The last reason logged for not hibernating (logged once each). */
+    this.lastWhy = null;
   }
 }
 
-/** The live record for an id, made on first use. */
-function recordFor(className, hex, name) {
+/**
+ * The live record for an id, made on first use. A new record takes back
+ * the object's sockets if it hibernated; `why` says what woke it, for the
+ * log.
+ */
+function recordFor(className, hex, name, why = "a call") {
   const key = `${className}:${hex}`;
   let record = records.get(key);
   if (record === undefined) {
     const classInfo = localClasses.get(className);
+    if (name === undefined && sleepingNames.has(key)) name = sleepingNames.get(key);
     record = new ObjectRecord(classInfo, hex, name);
     records.set(key, record);
+    wake(record, why);
   } else if (record.name === undefined && name !== undefined) {
     // The instance keeps the id it started with; a later caller's name is
     // only remembered for the next instance.
@@ -732,7 +768,12 @@ function callObject(stub, run, isRpc, finish = cloneForRpc) {
     );
   }
   if (stub.record === null || stub.record.evicted) {
-    stub.record = recordFor(binding.className, stub.id[_hex], stub.id[_name]);
+    stub.record = recordFor(
+      binding.className,
+      stub.id[_hex],
+      stub.id[_name],
+      stub.why ?? (isRpc ? "an RPC call" : "a request"),
+    );
   }
   const record = stub.record;
   return new Promise((resolve, reject) => {
@@ -780,6 +821,7 @@ async function drain(record) {
 
 function startEvent(record, item) {
   record.active++;
+  activeRecords.add(record);
   cancelEviction(record);
   let result;
   try {
@@ -816,6 +858,7 @@ function startEvent(record, item) {
 /** An event ended: its writes are committed before its result leaves. */
 function finishEvent(record) {
   record.active--;
+  if (record.active === 0) activeRecords.delete(record);
   commit(record);
   scheduleEviction(record);
 }
@@ -860,6 +903,7 @@ function ensureConstructed(record) {
   record.state = state;
   // The constructor holds the input lock: events wait for it.
   block(record);
+  activeRecords.add(record);
   try {
     const instance = new cls(state, workerEnv);
     instance[_rpcCapable] = ObjectPrototypeIsPrototypeOf(DurableObject.prototype, instance);
@@ -869,6 +913,7 @@ function ensureConstructed(record) {
     reset(record, error);
     throw error;
   } finally {
+    if (record.active === 0) activeRecords.delete(record);
     unblock(record);
   }
 }
@@ -922,31 +967,195 @@ function reset(record, error) {
     record.storageRid = null;
   }
   cancelEviction(record);
+  activeRecords.delete(record);
   if (records.get(record.key) === record) records.delete(record.key);
   // Its hibernatable sockets are disconnected, as in workerd.
-  for (const ws of record.webSockets.keys()) websocket.disconnect(ws);
+  for (const ws of record.webSockets.keys()) {
+    websocket.leave(ws);
+    websocket.disconnect(ws);
+  }
   record.webSockets.clear();
+  op_ws_clear_auto_response(record.key);
   for (const item of record.queue) item.reject(error);
   record.queue = [];
   if (record.unblocked !== null) record.unblocked.resolve();
 }
 
+/**
+ * Once the object has nothing to do, a timer starts: when it fires the
+ * object hibernates (it has hibernatable sockets; after hibernateAfterMs)
+ * or is evicted (after evictAfterMs), unless something still holds it
+ * (whyAwake()); whatever releases that hold starts the timer again.
+ */
 function scheduleEviction(record) {
   if (record.active > 0 || record.broken !== undefined || record.evictTimer !== null) return;
-  // Its sockets' events go to this instance: it stays while they are open.
-  if (record.webSockets.size > 0) return;
-  record.evictTimer = setTimeout(() => {
+  if (records.get(record.key) !== record) return;
+  const after = record.webSockets.size > 0 ? hibernateAfterMs : evictAfterMs;
+  record.evictTimer = rawSetTimeout(() => {
     record.evictTimer = null;
-    if (record.active > 0 || record.queue.length > 0 || record.blocked > 0) return;
-    evict(record);
-  }, evictAfterMs);
+    if (records.get(record.key) !== record || record.broken !== undefined) return;
+    const why = whyAwake(record);
+    if (why === null) {
+      hibernate(record);
+    } else if (record.webSockets.size > 0 && record.lastWhy !== why) {
+      record.lastWhy = why;
+      log(record, `cannot hibernate: ${why}`);
+    }
+  }, after);
 }
 
 function cancelEviction(record) {
   if (record.evictTimer !== null) {
-    clearTimeout(record.evictTimer);
+    rawClearTimeout(record.evictTimer);
     record.evictTimer = null;
   }
+}
+
+/** Why the object cannot hibernate or be evicted now, or null. */
+function whyAwake(record) {
+  if (record.active > 0) {
+    return "an event has not finished (a promise it returned has not settled)";
+  }
+  if (record.queue.length > 0 || record.blocked > 0) return "events are waiting to run";
+  if (record.waitUntil > 0) return "a ctx.waitUntil() promise has not settled";
+  if (record.timers > 0) return "a timer set during one of its events is pending";
+  if (record.plainSockets > 0) {
+    return "it has a WebSocket accepted with accept() or opened with new WebSocket() (only ctx.acceptWebSocket() sockets can hibernate)";
+  }
+  return null;
+}
+
+/**
+ * What a timer or a socket made now holds: every object with an event
+ * running (kiln cannot tell which of them made it, so all wait for it).
+ */
+function holdActive(field) {
+  if (activeRecords.size === 0) return null;
+  const held = [...activeRecords];
+  for (const record of held) record[field]++;
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      for (const record of held) {
+        record[field]--;
+        if (record[field] === 0) scheduleEviction(record);
+      }
+    },
+  };
+}
+
+/**
+ * The instance goes; its hibernatable sockets stay open in Rust with their
+ * tags and attachments, and their next event (or any call) makes a new
+ * instance, which takes them back.
+ */
+function hibernate(record) {
+  const n = record.webSockets.size;
+  if (n > 0) {
+    for (const ws of record.webSockets.keys()) websocket.hibernate(ws);
+    record.webSockets.clear();
+    if (record.name !== undefined) sleepingNames.set(record.key, record.name);
+    log(record, `hibernated (${plural(n, "WebSocket")} stay open)`);
+  }
+  evict(record);
+}
+
+/** A new record of an object that hibernated: its sockets come back. */
+function wake(record, why) {
+  const pair = op_ws_auto_response(record.key);
+  if (pair.length === 2) {
+    record.autoResponse = new WebSocketRequestResponsePair(pair[0], pair[1]);
+  }
+  const restored = op_ws_wake(record.key);
+  if (restored.length === 0) return;
+  sleepingNames.delete(record.key);
+  const target = hibernationTarget(record);
+  for (const { id, tags, attachment, closedOut } of restored) {
+    const ws = websocket.restore(id, attachment, closedOut, target);
+    record.webSockets.set(ws, { tags });
+  }
+  log(record, `woke for ${why} (${plural(restored.length, "WebSocket")})`);
+}
+
+/** The event pump met an event for a sleeping end: its object wakes. */
+const EVENT_NAMES = ["a WebSocket message", "a WebSocket message", "a WebSocket Close", "a WebSocket disconnect", "a WebSocket error"];
+function wakeForSocket(id, kind) {
+  const object = op_ws_sleeping_object(id);
+  if (object.length === 0) return undefined;
+  const key = object[0];
+  const at = key.lastIndexOf(":");
+  const record = recordFor(key.slice(0, at), key.slice(at + 1), undefined, EVENT_NAMES[kind] ?? "a WebSocket event");
+  for (const ws of record.webSockets.keys()) {
+    if (websocket.endId(ws) === id) return ws;
+  }
+  return undefined;
+}
+
+function plural(n, word) {
+  return n === 1 ? `1 ${word}` : `${n} ${word}s`;
+}
+
+function label(record) {
+  const who = record.name !== undefined ? JSON.stringify(record.name) : record.hex;
+  return `Durable Object ${record.classInfo.className} ${who}`;
+}
+
+/** kiln's own lines about an object, on stderr beside the worker's. */
+function log(record, text) {
+  op_kiln_print(`kiln: ${label(record)} ${text}`, 2);
+}
+
+/**
+ * POST /cdn-cgi/kiln/hibernate (js/dispatch.js, `kiln hibernate`): every
+ * matching object that can hibernate now does; the report says, per
+ * object, whether it did and, if not, why.
+ */
+function forceHibernate(className, name, id) {
+  if (name !== null && className === null) {
+    throw new TypeError("name= needs class= (an idFromName name belongs to one class)");
+  }
+  if (className !== null && !localClasses.has(className)) {
+    throw new TypeError(`this worker defines no Durable Object class "${className}"`);
+  }
+  if (id !== null && !/^[0-9a-f]{64}$/.test(id)) {
+    throw new TypeError("id= must be an object id: 64 lowercase hexadecimal digits");
+  }
+  let hex = id;
+  if (name !== null) hex = op_do_id_from_name(`${workerName}-${className}`, name);
+  const report = [];
+  const entry = (cls, objectHex, objectName, hibernated, webSockets, reason) => {
+    const item = { class: cls, id: objectHex, name: objectName ?? null, hibernated, webSockets };
+    if (reason !== null) item.reason = reason;
+    ArrayPrototypePush(report, item);
+  };
+  const seen = new SafeSet();
+  for (const record of [...records.values()]) {
+    const cls = record.classInfo.className;
+    seen.add(record.key);
+    if ((className !== null && cls !== className) || (hex !== null && record.hex !== hex)) continue;
+    const n = record.webSockets.size;
+    const why = record.broken !== undefined ? "it was reset" : whyAwake(record);
+    if (why === null) {
+      cancelEviction(record);
+      hibernate(record);
+      entry(cls, record.hex, record.name, true, n, null);
+    } else {
+      log(record, `cannot hibernate: ${why}`);
+      entry(cls, record.hex, record.name, false, n, why);
+    }
+  }
+  // Objects asleep already.
+  for (const [key, n] of op_ws_sleeping_objects()) {
+    const at = key.lastIndexOf(":");
+    const cls = key.slice(0, at);
+    const objectHex = key.slice(at + 1);
+    if ((className !== null && cls !== className) || (hex !== null && objectHex !== hex)) continue;
+    if (seen.has(key) || records.has(key)) continue;
+    entry(cls, objectHex, sleepingNames.get(key), true, n, null);
+  }
+  return report;
 }
 
 /** Idle: the instance goes; stubs stay valid and the next call makes a new one. */
@@ -957,6 +1166,10 @@ function evict(record) {
     record.storageRid = null;
   }
   record.evicted = true;
+  // Nothing may keep the old instance alive through its record.
+  record.instance = undefined;
+  record.state = undefined;
+  activeRecords.delete(record);
   if (records.get(record.key) === record) records.delete(record.key);
 }
 
@@ -975,7 +1188,16 @@ class DurableObjectState {
   }
 
   waitUntil(promise) {
-    PromisePrototypeThen(PromiseResolve(promise), undefined, reportException);
+    const record = this[_record];
+    record.waitUntil++;
+    const settled = () => {
+      record.waitUntil--;
+      if (record.waitUntil === 0) scheduleEviction(record);
+    };
+    PromisePrototypeThen(PromiseResolve(promise), settled, (error) => {
+      settled();
+      reportException(error);
+    });
   }
 
   blockConcurrencyWhile(callback) {
@@ -1027,8 +1249,8 @@ class DurableObjectState {
     if (record.webSockets.size >= 32768) {
       throw new Error("only 32768 websockets can be accepted on a single Durable Object instance");
     }
-    websocket.acceptHibernatable(ws, hibernationTarget(record));
-    record.webSockets.set(ws, { tags: unique, autoResponseAt: null });
+    websocket.acceptHibernatable(ws, hibernationTarget(record), record.key, unique);
+    record.webSockets.set(ws, { tags: unique });
     cancelEviction(record);
   }
 
@@ -1054,8 +1276,10 @@ class DurableObjectState {
   }
 
   setWebSocketAutoResponse(pair = undefined) {
+    const record = this[_record];
     if (pair === undefined || pair === null) {
-      this[_record].autoResponse = null;
+      record.autoResponse = null;
+      op_ws_clear_auto_response(record.key);
       return;
     }
     if (!ObjectPrototypeIsPrototypeOf(WebSocketRequestResponsePair.prototype, pair)) {
@@ -1063,7 +1287,9 @@ class DurableObjectState {
         "Failed to execute 'setWebSocketAutoResponse' on 'DurableObjectState': parameter 1 is not of type 'WebSocketRequestResponsePair'.",
       );
     }
-    this[_record].autoResponse = pair;
+    record.autoResponse = pair;
+    // Answered in Rust, so that a hibernating object is not woken.
+    op_ws_set_auto_response(record.key, pair.request, pair.response);
   }
 
   getWebSocketAutoResponse() {
@@ -1071,8 +1297,8 @@ class DurableObjectState {
   }
 
   getWebSocketAutoResponseTimestamp(ws) {
-    const info = this[_record].webSockets.get(ws);
-    return info?.autoResponseAt ?? null;
+    if (!this[_record].webSockets.has(ws)) return null;
+    return websocket.autoResponseTimestamp(ws);
   }
 
   setHibernatableWebSocketEventTimeout(ms = undefined) {
@@ -1107,8 +1333,9 @@ class DurableObjectState {
 // ---------------------------------------------------------------------------
 // Hibernatable WebSockets: each event of a socket accepted with
 // ctx.acceptWebSocket() is an event of its object, calling the class's
-// handler. (kiln keeps such an object in memory while it has sockets: it
-// does not hibernate yet.)
+// handler. The object hibernates when only such sockets hold it (see
+// hibernate() and wake() above; the sockets' Rust side is
+// ops/src/websocket/hibernation.rs, which also answers auto-responses).
 
 function hibernationTarget(record) {
   const event = (name, args) => {
@@ -1117,7 +1344,7 @@ function hibernationTarget(record) {
       id: null,
       record,
     };
-    PromisePrototypeThen(
+    return PromisePrototypeThen(
       callObject(stub, (instance) => {
         const handler = instance[name];
         if (typeof handler === "function") return ReflectApply(handler, instance, args);
@@ -1129,26 +1356,28 @@ function hibernationTarget(record) {
   };
   return {
     message(ws, data) {
-      const pair = record.autoResponse;
-      if (pair !== null && typeof data === "string" && data === pair.request) {
-        // Answered without the object: no webSocketMessage.
-        const info = record.webSockets.get(ws);
-        if (info !== undefined) info.autoResponseAt = new Date();
-        try {
-          ws.send(pair.response);
-        } catch {
-          // the socket was closed: nothing to answer on
-        }
-        return;
-      }
       event("webSocketMessage", [ws, data]);
     },
     close(ws, code, reason, wasClean) {
       record.webSockets.delete(ws);
-      event("webSocketClose", [ws, code, reason, wasClean]);
+      websocket.leave(ws);
+      const done = event("webSocketClose", [ws, code, reason, wasClean]);
+      if (!wasClean) return;
+      PromisePrototypeThen(done, () => {
+        // workerd does not answer a Close on this path: a handler that does
+        // not close leaves the client waiting. Production answers it from
+        // 2026-04-07 on, so such code works there and hangs here; say so.
+        if (websocket.awaitsCloseReply(ws)) {
+          log(
+            record,
+            `warning: webSocketClose returned without calling ws.close(); the client sent Close ${code} and waits for the reply. Call ws.close(code, reason) in webSocketClose (workerd does not reply for you on this path).`,
+          );
+        }
+      });
     },
     error(ws, error) {
       record.webSockets.delete(ws);
+      websocket.leave(ws);
       event("webSocketError", [ws, error]);
     },
   };
@@ -1742,7 +1971,7 @@ function setAlarm(record, scheduledTime) {
 function cancelAlarmTimer(key) {
   const timer = alarmTimers.get(key);
   if (timer !== undefined) {
-    clearTimeout(timer);
+    rawClearTimeout(timer);
     alarmTimers.delete(key);
   }
 }
@@ -1753,7 +1982,7 @@ function scheduleAlarm(className, hex, name, at, retryCount, scheduledTime = at)
   const delay = at - Date.now();
   alarmTimers.set(
     key,
-    setTimeout(() => {
+    rawSetTimeout(() => {
       alarmTimers.delete(key);
       runAlarm(className, hex, name, scheduledTime, retryCount);
     }, delay > 0 ? delay : 0),
@@ -1767,6 +1996,7 @@ function runAlarm(className, hex, name, scheduledTime, retryCount) {
     binding: { className },
     id: new DurableObjectId(illegal, className, hex, name),
     record: null,
+    why: "its alarm",
   };
   const info = { scheduledTime, retryCount, isRetry: retryCount > 0 };
   const outcome = callObject(stub, (instance) => {
@@ -1798,7 +2028,7 @@ function runAlarm(className, hex, name, scheduledTime, retryCount) {
     if (retryCount >= MAX_ALARM_RETRIES) {
       // Abandoned after the last retry, as workerd does.
       try {
-        const record = recordFor(className, hex, name);
+        const record = recordFor(className, hex, name, "its alarm");
         op_do_delete_alarm(storageRid(record));
         commit(record);
       } catch {
@@ -1848,6 +2078,10 @@ function configure(workerFacts, env, flagSet, report) {
   flags = flagSet;
   reportException = report;
   evictAfterMs = facts.evictAfterMs;
+  hibernateAfterMs = facts.hibernateAfterMs;
+  workerName = workerFacts.name;
+  websocket.setHooks(wakeForSocket, () => holdActive("plainSockets"));
+  setTimerHold(() => holdActive("timers"));
   for (const info of facts.classes) localClasses.set(info.className, info);
   for (const binding of facts.bindings) {
     env[binding.name] = new DurableObjectNamespace(illegal, binding);
@@ -1884,6 +2118,7 @@ function serviceWorkerError() {
 
 return {
   configure,
+  forceHibernate,
   start,
   serviceWorkerError,
   handleRemote,

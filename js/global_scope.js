@@ -16,6 +16,7 @@ const {
   Proxy,
   ReflectApply,
   ReflectConstruct,
+  SafeMap,
   SafeSet,
   StringPrototypeToLowerCase,
   StringPrototypeToUpperCase,
@@ -119,16 +120,45 @@ const {
   clearInterval: denoClearInterval,
 } = timers;
 
+// A timer set while Durable Object events run keeps those objects from
+// hibernating until it fires or is cleared: js/durable_objects.js installs
+// `timerHold`, which returns a hold with release(), or null.
+let timerHold = () => null;
+const timerHolds = new SafeMap();
+function setTimerHold(hold) {
+  timerHold = hold;
+}
+function releaseTimer(id) {
+  const hold = timerHolds.get(id);
+  if (hold !== undefined) {
+    timerHolds.delete(id);
+    hold.release();
+  }
+}
+
 function setTimeout(callback, delay = 0, ...args) {
-  return denoSetTimeout(wrapCallback(callback, "setTimeout"), delay, ...args);
+  const wrapped = wrapCallback(callback, "setTimeout");
+  const hold = timerHold();
+  if (hold === null) return denoSetTimeout(wrapped, delay, ...args);
+  const id = denoSetTimeout(function (...a) {
+    releaseTimer(id);
+    return ReflectApply(wrapped, this, a);
+  }, delay, ...args);
+  timerHolds.set(id, hold);
+  return id;
 }
 function setInterval(callback, delay = 0, ...args) {
-  return denoSetInterval(wrapCallback(callback, "setInterval"), delay, ...args);
+  const id = denoSetInterval(wrapCallback(callback, "setInterval"), delay, ...args);
+  const hold = timerHold();
+  if (hold !== null) timerHolds.set(id, hold);
+  return id;
 }
 function clearTimeout(id = 0) {
+  releaseTimer(id);
   denoClearTimeout(id);
 }
 function clearInterval(id = 0) {
+  releaseTimer(id);
   denoClearInterval(id);
 }
 
@@ -424,6 +454,7 @@ return {
   reportException,
   request,
   response,
+  setTimerHold,
   streams,
   webSocketOf,
   websocket,

@@ -10,10 +10,14 @@ const { core, primordials } = __bootstrap;
 const {
   op_ws_abort,
   op_ws_accept,
+  op_ws_accept_hibernatable,
+  op_ws_auto_response_at,
   op_ws_close,
   op_ws_close_without_code,
   op_ws_connect,
   op_ws_fail,
+  op_ws_hibernate,
+  op_ws_leave,
   op_ws_take_events,
   op_ws_wait_events,
   op_ws_pair,
@@ -61,6 +65,8 @@ const { Blob } = core.loadExtScript("ext:deno_web/09_file.js");
 
 const NOT_ACCEPTED =
   "You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.";
+const HIBERNATED =
+  "This WebSocket belongs to a Durable Object instance that has hibernated; the object's current instance gets it from ctx.getWebSockets().";
 
 // Compatibility flags that change WebSocket behaviour; set by configure().
 let autoReplyToClose = true;
@@ -87,6 +93,19 @@ const _internal = Symbol("internal constructor");
 /** Accepted sockets by their Rust end id, for event delivery. */
 const sockets = new SafeMap();
 let pumping = false;
+/** Ends whose Durable Object hibernates: no object here, but events may come. */
+let sleeping = 0;
+/**
+ * Set by js/durable_objects.js: `wake(id)` wakes the object a sleeping end
+ * belongs to and returns the end's new WebSocket; `hold()` returns what a
+ * socket accepted with accept() or opened with new WebSocket() holds (the
+ * Durable Object events running now cannot hibernate while it is open),
+ * with a release() method, or null.
+ */
+let hooks = { wake: (_id, _kind) => undefined, hold: () => null };
+function setHooks(wake, hold) {
+  hooks = { wake, hold };
+}
 
 /**
  * Per-socket state, as workerd keeps it: readyState is derived from these
@@ -118,6 +137,8 @@ function newState(id) {
     hibernation: null,
     // serializeAttachment()'s bytes.
     attachment: null,
+    // From hooks.hold(): released once the socket is done.
+    hold: null,
   };
 }
 
@@ -142,6 +163,7 @@ class WebSocket extends event.EventTarget {
     // Client sockets always follow web_socket_auto_reply_to_close.
     s.allowHalfOpen = !autoReplyToClose;
     this[_s] = s;
+    s.hold = hooks.hold();
     openConnection(this, target, list);
   }
 
@@ -196,6 +218,7 @@ class WebSocket extends event.EventTarget {
       }
     }
     s.state = "accepted";
+    s.hold = hooks.hold();
     sockets.set(s.id, this);
     op_ws_accept(s.id);
     if (!pumping) {
@@ -212,6 +235,7 @@ class WebSocket extends event.EventTarget {
       );
     }
     if (s.state === "released" || s.outgoingAborted) return;
+    if (s.state === "hibernated") throw new TypeError(HIBERNATED);
     if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
     if (s.closedOutgoing) throw new TypeError("Can't call WebSocket send() after close().");
     if (ArrayBufferIsView(message)) {
@@ -258,6 +282,7 @@ class WebSocket extends event.EventTarget {
       return;
     }
     if (s.closedOutgoing || s.outgoingAborted || s.state === "released") return;
+    if (s.state === "hibernated") throw new TypeError(HIBERNATED);
     if (s.state !== "accepted") throw new TypeError(NOT_ACCEPTED);
     sendClose(s.id, wireCode, wireReason);
     s.closedOutgoing = true;
@@ -385,6 +410,12 @@ function maybeRelease(s) {
   if (done && !s.releasedEnd) {
     s.releasedEnd = true;
     op_ws_release(s.id);
+  }
+  if ((done || s.closedIncoming) && s.hold !== null) {
+    // Nothing more arrives: it no longer keeps an object awake.
+    const hold = s.hold;
+    s.hold = null;
+    hold.release();
   }
 }
 
@@ -552,12 +583,14 @@ function dispatchMessage(ws, data) {
 
 async function pump() {
   try {
-    while (sockets.size > 0) {
+    while (sockets.size > 0 || sleeping > 0) {
       await op_ws_wait_events();
       // [id, kind, payload, code, id, kind, ...] (op_ws_take_events)
       const events = op_ws_take_events();
       for (let i = 0; i < events.length; i += 4) {
-        const ws = sockets.get(events[i]);
+        let ws = sockets.get(events[i]);
+        // An end whose object hibernates: the event wakes the object.
+        if (ws === undefined && sleeping > 0) ws = wakeFor(events[i], events[i + 1]);
         if (ws !== undefined) deliver(ws, events[i + 1], events[i + 2], events[i + 3]);
       }
     }
@@ -820,7 +853,7 @@ async function fetchWebSocket(url, headerList, signal) {
  * Accepts `ws` for a Durable Object; `target` gets `message(ws, data)`,
  * `close(ws, code, reason, wasClean)` and `error(ws, error)`.
  */
-function acceptHibernatable(ws, target) {
+function acceptHibernatable(ws, target, object, tags) {
   const s = ws[_s];
   if (s.state === "accepted") {
     throw new Error(
@@ -837,10 +870,73 @@ function acceptHibernatable(ws, target) {
   // A Close is answered by the handler, never automatically.
   s.allowHalfOpen = true;
   sockets.set(s.id, ws);
-  op_ws_accept(s.id);
+  op_ws_accept_hibernatable(s.id, object, tags);
   if (!pumping) {
     pumping = true;
     pump();
+  }
+}
+
+/**
+ * The socket's object hibernates: Rust keeps its attachment, and this
+ * WebSocket object is done (its successor comes from restore()).
+ */
+function hibernate(ws) {
+  const s = ws[_s];
+  op_ws_hibernate(s.id, s.attachment ?? EMPTY);
+  sockets.delete(s.id);
+  s.state = "hibernated";
+  s.attachment = null;
+  sleeping++;
+}
+const EMPTY = new Uint8Array(0);
+
+/** A hibernated end, back as a new WebSocket of its waking object. */
+function restore(id, attachment, closedOut, target) {
+  const ws = new WebSocket(_internal, id);
+  const s = ws[_s];
+  s.state = "accepted";
+  s.hibernation = target;
+  s.allowHalfOpen = true;
+  s.closedOutgoing = closedOut;
+  s.attachment = attachment === null ? null : new Uint8Array(attachment);
+  sockets.set(id, ws);
+  sleeping--;
+  if (!pumping) {
+    pumping = true;
+    pump();
+  }
+  return ws;
+}
+
+/** A Close arrived and the socket has not answered it, and could. */
+function awaitsCloseReply(ws) {
+  const s = ws[_s];
+  return s.state === "accepted" && s.closedIncoming && !s.closedOutgoing &&
+    !s.outgoingAborted && !s.peerGone && s.error === undefined;
+}
+
+/** A hibernatable socket closed or failed: Rust forgets its membership. */
+function leave(ws) {
+  op_ws_leave(ws[_s].id);
+}
+
+/** When an auto-response last answered `ws` (a Date), or null. */
+function autoResponseTimestamp(ws) {
+  const at = op_ws_auto_response_at(ws[_s].id);
+  return at.length === 0 ? null : new Date(at[0]);
+}
+
+function endId(ws) {
+  return ws[_s].id;
+}
+
+function wakeFor(id, kind) {
+  try {
+    return hooks.wake(id, kind);
+  } catch (error) {
+    reportListenerException(error);
+    return undefined;
   }
 }
 
@@ -944,6 +1040,13 @@ function isWebSocket(value) {
 
 return {
   acceptHibernatable,
+  autoResponseTimestamp,
+  awaitsCloseReply,
+  endId,
+  hibernate,
+  leave,
+  restore,
+  setHooks,
   configure,
   coupleForResponse,
   disconnect,

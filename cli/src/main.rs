@@ -1,6 +1,7 @@
 //! `kiln`: run Workers-style scripts locally.
 
 mod compat;
+mod hibernate;
 mod wpt;
 mod wpt_server;
 
@@ -34,6 +35,9 @@ enum Command {
   Compat(compat::CompatArgs),
   /// Run web-platform-tests (testharness.js `.any.js` files) in kiln.
   Wpt(wpt::WptArgs),
+  /// Make the Durable Objects of a running `kiln dev` hibernate now (their
+  /// hibernatable WebSockets stay open), and say which could not and why.
+  Hibernate(hibernate::HibernateArgs),
 }
 
 /// What `dev` and `compat` share: which configuration, and what overrides it.
@@ -88,6 +92,12 @@ struct DevArgs {
   /// 10s [default: 10s, as workerd].
   #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
   evict_after: Option<std::time::Duration>,
+  /// How long a Durable Object whose only activity is hibernatable
+  /// WebSockets stays in memory before it hibernates (its sockets stay
+  /// open; the next message wakes it), e.g. 0, 500ms, 10s [default: 10s, as
+  /// workerd]. `POST /cdn-cgi/kiln/hibernate` or `kiln hibernate` forces it.
+  #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
+  hibernate_after: Option<std::time::Duration>,
 }
 
 fn main() -> ExitCode {
@@ -96,6 +106,7 @@ fn main() -> ExitCode {
     Command::Dev(args) => dev(args),
     Command::Compat(args) => compat::run(args),
     Command::Wpt(args) => wpt::run(args),
+    Command::Hibernate(args) => hibernate::run(args),
   };
   match result {
     Ok(()) => ExitCode::SUCCESS,
@@ -220,6 +231,9 @@ fn dev(args: DevArgs) -> Result<(), String> {
     } = plan;
     if let Some(after) = args.evict_after {
       spec.evict_after = after;
+    }
+    if let Some(after) = args.hibernate_after {
+      spec.hibernate_after = after;
     }
     spec.services = services
       .into_iter()

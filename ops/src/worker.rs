@@ -29,6 +29,8 @@ pub struct DurableObjectFacts {
   pub service_worker_error: Option<String>,
   /// How long an idle object stays in memory.
   pub evict_after_ms: f64,
+  /// How long an object with only hibernatable sockets stays in memory.
+  pub hibernate_after_ms: f64,
 }
 
 #[derive(Clone, serde::Serialize)]

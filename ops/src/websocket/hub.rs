@@ -18,6 +18,8 @@ use bytes::Bytes;
 use deno_error::JsErrorBox;
 use tokio::sync::Notify;
 
+pub use super::hibernation::{now_ms, AutoResponse, Hibernatable};
+
 pub type EndId = u32;
 
 /// What travels between two ends.
@@ -67,6 +69,11 @@ pub(crate) struct End {
   /// Network end: the Close code to send once the JavaScript peer has seen
   /// the protocol error, so that what it sent before goes out first.
   pub fail_code: Option<(u16, String)>,
+  /// A Close has been sent from this end (its peer got it).
+  pub closed_out: bool,
+  /// Set for an end accepted with `ctx.acceptWebSocket()`: what must
+  /// outlive its JavaScript object while its Durable Object hibernates.
+  pub hibernation: Option<Box<Hibernatable>>,
 }
 
 impl End {
@@ -86,6 +93,11 @@ impl End {
 
 #[derive(Default)]
 pub struct Hub {
+  /// Per Durable Object ("Class:hex"): the auto-response pair its
+  /// hibernatable sockets answer without waking it.
+  pub(crate) auto_responses: HashMap<Rc<str>, AutoResponse>,
+  /// Accept order of hibernatable ends (getWebSockets() keeps it).
+  pub(crate) next_seq: u64,
   pub(crate) ends: HashMap<EndId, End>,
   next_id: EndId,
   /// Events for accepted ends, in delivery order.
@@ -124,6 +136,8 @@ impl Hub {
         waiting_bytes: 0,
         writer: Rc::new(Notify::new()),
         fail_code: None,
+        closed_out: false,
+        hibernation: None,
       },
     );
     id
@@ -155,6 +169,20 @@ impl Hub {
       }
       Route::Network => end.push_out(msg),
       Route::Js => {
+        if let (Msg::Text(text), Some(h)) = (&msg, end.hibernation.as_deref_mut()) {
+          if let Some(pair) = self.auto_responses.get(&h.object) {
+            if text[..] == *pair.request.as_bytes() {
+              // Answered here, so that a hibernated object is not woken;
+              // nothing is sent after the socket's own close().
+              h.auto_response_at = Some(now_ms());
+              let reply = (!end.closed_out).then(|| (end.peer, pair.response.clone()));
+              if let Some((peer, response)) = reply {
+                self.deliver(peer, Msg::Text(response));
+              }
+              return;
+            }
+          }
+        }
         end.waiting_bytes += msg.weight();
         self.events.push((to, msg));
         self.events_ready.notify_one();
@@ -164,9 +192,14 @@ impl Hub {
 
   /// What JavaScript sends on end `from` goes to its peer.
   pub(crate) fn send(&mut self, from: EndId, msg: Msg) {
-    if let Some(peer) = self.ends.get(&from).map(|e| e.peer) {
-      self.deliver(peer, msg);
+    let Some(end) = self.ends.get_mut(&from) else {
+      return;
+    };
+    if matches!(msg, Msg::Close(..)) {
+      end.closed_out = true;
     }
+    let peer = end.peer;
+    self.deliver(peer, msg);
   }
 
   /// Pending → JavaScript: what waited in the queue becomes events.

@@ -16,10 +16,12 @@
 //!
 //! Files: hub.rs (ends and delivery), conn.rs (the read and write loops of a
 //! connection), handshake.rs (both handshakes and the 101 header rules),
-//! ops.rs (what JavaScript calls).
+//! ops.rs (what JavaScript calls), hibernation.rs (what outlives a
+//! hibernating Durable Object's `WebSocket` objects, and its ops).
 
 pub mod conn;
 pub mod handshake;
+pub mod hibernation;
 pub mod hub;
 pub mod ops;
 

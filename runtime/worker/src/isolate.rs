@@ -104,6 +104,7 @@ fn durable_object_facts(spec: &WorkerSpec) -> DurableObjectFacts {
       .collect(),
     service_worker_error: spec.service_worker_error.clone(),
     evict_after_ms: spec.evict_after.as_millis() as f64,
+    hibernate_after_ms: spec.hibernate_after.as_millis() as f64,
   }
 }
 

@@ -724,7 +724,16 @@ export class KvOnly extends DurableObject {
 
 const ROOM_EVENTS = "room-events";
 
+// How many Room instances were constructed in this isolate: a module
+// variable outlives a hibernated instance, so a rise shows a wake-up.
+let roomConstructions = 0;
+
 export class Room extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    roomConstructions++;
+  }
+
   record(event) {
     const events = this.ctx.storage.kv.get(ROOM_EVENTS) ?? [];
     events.push(event);
@@ -759,7 +768,23 @@ export class Room extends DurableObject {
     if (typeof message === "string") {
       this.record({ type: "message", client, kind: "string", data: message });
       if (message === "close-me") ws.close(4000, "server closing");
-      else ws.send(`echo:${message}`);
+      else if (message.startsWith("hold-timer:")) {
+        // Holds the object awake until the timer fires.
+        setTimeout(() => ws.send("timer fired"), Number(message.slice(11)));
+        ws.send("timer set");
+      } else if (message.startsWith("hold-wait-until:")) {
+        this.ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, Number(message.slice(16)))));
+        ws.send("waitUntil set");
+      } else if (message === "hold-plain-socket") {
+        // A socket accepted with accept() cannot hibernate.
+        this.plain = new WebSocketPair();
+        this.plain[0].accept();
+        ws.send("plain socket accepted");
+      } else if (message === "release-plain-socket") {
+        this.plain[0].close(1000, "done");
+        this.plain[1].accept();
+        ws.send("plain socket closed");
+      } else ws.send(`echo:${message}`);
       return;
     }
     const bytes = [...new Uint8Array(message)];
@@ -1298,6 +1323,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/ws") return stubFor(env, url).fetch(request);
     if (url.pathname === "/room-ws") return stubFor(env, url, "ROOMS").fetch(request);
+    if (url.pathname === "/room-constructions") return Response.json(roomConstructions);
     if (url.pathname === "/room-broadcast") {
       return Response.json(await stubFor(env, url, "ROOMS").broadcast(url.searchParams.get("text")));
     }

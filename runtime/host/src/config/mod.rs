@@ -836,6 +836,10 @@ pub struct WorkerSpec {
   /// How long a Durable Object with nothing to do stays in memory before it
   /// is evicted (workerd: 10 s; `kiln dev --evict-after`).
   pub evict_after: std::time::Duration,
+  /// How long an object whose only activity is hibernatable WebSockets
+  /// stays in memory before it hibernates (workerd: 10 s; `kiln dev
+  /// --hibernate-after`).
+  pub hibernate_after: std::time::Duration,
 }
 
 /// workerd's idle time before an object is evicted.
@@ -1050,6 +1054,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       state_dir,
       service_worker_error,
       evict_after: DEFAULT_EVICT_AFTER,
+      hibernate_after: DEFAULT_EVICT_AFTER,
     },
     dev: config.dev,
     routes: config.routes,
