@@ -88,15 +88,22 @@ struct Side {
   kind: Kind,
   /// kiln: `--persist-to <state>` (true) or `--no-persist` (false).
   persist: bool,
+  /// A compatibility date instead of wrangler.toml's.
+  date: Option<&'static str>,
   state: TempDir,
   process: Option<Process>,
 }
 
 impl Side {
   fn start(kind: Kind, persist: bool) -> Side {
+    Side::start_dated(kind, persist, None)
+  }
+
+  fn start_dated(kind: Kind, persist: bool, date: Option<&'static str>) -> Side {
     let mut side = Side {
       kind,
       persist,
+      date,
       state: TempDir::new(match kind {
         Kind::Workerd => "do-workerd",
         Kind::Kiln => "do-kiln",
@@ -110,14 +117,20 @@ impl Side {
   fn launch(&mut self) {
     assert!(self.process.is_none(), "already running");
     self.process = Some(match self.kind {
-      Kind::Workerd => Process::Workerd(Workerd::start(
-        &WorkerdConfig::from_wrangler_toml(&config_path()),
-        Some(&self.do_dir()),
-      )),
+      Kind::Workerd => {
+        let mut config = WorkerdConfig::from_wrangler_toml(&config_path());
+        if let Some(date) = self.date {
+          config.compatibility_date = date.into();
+        }
+        Process::Workerd(Workerd::start(&config, Some(&self.do_dir())))
+      }
       Kind::Kiln => {
         let config = config_path().to_string_lossy().into_owned();
         let state = self.state.path().to_string_lossy().into_owned();
         let mut args = vec!["-c", config.as_str()];
+        if let Some(date) = self.date {
+          args.extend(["--compatibility-date", date]);
+        }
         if self.persist {
           args.extend(["--persist-to", state.as_str()]);
         } else {
@@ -1779,16 +1792,36 @@ async fn hibernation_messages() {
   same_everywhere("hibernation messages", &sides, &transcripts);
 }
 
-/// A Close from the client is not answered by the runtime on this path
-/// (workerd at the suite's compatibility_date 2026-05-01): webSocketClose
-/// sees (1000, "bye", true), and the Close the client gets is the one the
-/// handler sends with ws.close(1000, "done"), after which the connection
-/// ends. When the handler does not close, no Close arrives. A close from the
-/// object (4000) reaches the client, and the client's answering Close is
-/// what webSocketClose sees.
+/// A Close from the client is not answered by the runtime on this path, on
+/// either side of 2026-04-07 (web_socket_auto_reply_to_close, which
+/// workerd's hibernation path does not read): webSocketClose sees (1000,
+/// "bye", true), and the Close the client gets is the one the handler sends
+/// with ws.close(1000, "done"), after which the connection ends. When the
+/// handler does not close, no Close arrives. A close from the object (4000)
+/// reaches the client, and the client's answering Close is what
+/// webSocketClose sees.
 #[tokio::test]
 async fn hibernation_close_handshake() {
-  let sides = sides(false);
+  // The suite's compatibility_date, 2026-05-01: after the flag's date.
+  hibernation_close_handshake_at(None).await;
+}
+
+#[tokio::test]
+async fn hibernation_close_handshake_before_2026_04_07() {
+  hibernation_close_handshake_at(Some("2026-04-01")).await;
+}
+
+/// workerd, then kiln, at compatibility date `date`.
+fn sides_dated(date: Option<&'static str>) -> Vec<Side> {
+  let mut sides = vec![Side::start_dated(Kind::Workerd, false, date)];
+  if !reference_only() {
+    sides.push(Side::start_dated(Kind::Kiln, false, date));
+  }
+  sides
+}
+
+async fn hibernation_close_handshake_at(date: Option<&'static str>) {
+  let sides = sides_dated(date);
   let mut transcripts = Vec::new();
   for side in &sides {
     let mut out = Vec::new();
@@ -2086,4 +2119,96 @@ async fn hibernation_auto_response() {
     transcripts.push(json!(out));
   }
   same_everywhere("auto-response transcript", &sides, &transcripts);
+}
+
+/// Real hibernation after workerd's 10 s of inactivity, with nothing
+/// forcing it: after 12 s idle, an auto-response is answered without a
+/// wake-up (the count of Room constructors stays), the next message
+/// re-creates the object (the count rises by one) and the new instance has
+/// both sockets with their tags, attachments and auto-response timestamp.
+#[tokio::test]
+async fn hibernation_after_idle() {
+  let sides = sides(false);
+  let mut transcripts = Vec::new();
+  // Both runtimes idle at the same time: one wait covers both.
+  let mut clients = Vec::new();
+  for side in &sides {
+    let c1 = WsClient::connect(side.addr(), "/room-ws?name=idle&tags=a,b&client=c1").await;
+    let c2 = WsClient::connect(side.addr(), "/room-ws?name=idle&tags=b&client=c2").await;
+    side
+      .json("/scenario/room-auto-response?name=idle&request=ping&response=pong")
+      .await;
+    let before = side.json("/room-constructions").await;
+    clients.push((c1, c2, before));
+  }
+  // The precondition: longer than the 10 s idle time of both runtimes.
+  tokio::time::sleep(Duration::from_secs(12)).await;
+  for (side, (c1, c2, before)) in sides.iter().zip(clients.iter_mut()) {
+    let before = before.as_u64().expect("a count");
+    let mut out = Vec::new();
+    c1.send_text("ping").await;
+    out.push(room_frame(c1, FRAME_WAIT).await);
+    let asleep = side.json("/room-constructions").await.as_u64().unwrap() - before;
+    c2.send_text("hello").await;
+    out.push(room_frame(c2, FRAME_WAIT).await);
+    let woke = side.json("/room-constructions").await.as_u64().unwrap() - before;
+    assert_eq!(
+      (asleep, woke),
+      (0, 1),
+      "{}: constructors run (after the auto-response, after a message)",
+      side.label()
+    );
+    assert_eq!(out, ["text pong", "text echo:hello"], "{}", side.label());
+    expect_json(
+      side,
+      "/scenario/room-sockets?name=idle&tag=b",
+      &json!({ "all": ["c2", "c1"], "tags": [["b"], ["a", "b"]], "tagged": ["c1", "c2"], "unknownTag": 0 }),
+    )
+    .await;
+    expect_json(
+      side,
+      "/scenario/room-auto-state?name=idle",
+      &json!([
+        { "client": "c2", "isDate": false, "recent": null },
+        { "client": "c1", "isDate": true, "recent": true },
+      ]),
+    )
+    .await;
+    transcripts.push(json!({ "frames": out, "asleep": asleep, "woke": woke }));
+  }
+  same_everywhere("hibernation after idle", &sides, &transcripts);
+}
+
+/// A webSocketMessage handler that throws: the error is the runtime's to
+/// report, the socket stays open and the object keeps its state; the next
+/// message is handled as before, and another socket is unaffected.
+#[tokio::test]
+async fn hibernation_handler_that_throws() {
+  let sides = sides(false);
+  let mut transcripts = Vec::new();
+  for side in &sides {
+    let mut c1 = WsClient::connect(side.addr(), "/room-ws?name=throws&client=c1").await;
+    let mut c2 = WsClient::connect(side.addr(), "/room-ws?name=throws&client=c2").await;
+    let before = side.json("/room-constructions").await.as_u64().unwrap();
+    c1.send_text("throw").await;
+    // The recorded event shows the handler ran before it threw.
+    room_events(side, "throws", 1).await;
+    c1.send_text("after").await;
+    c2.send_text("other").await;
+    let out = vec![
+      room_frame(&mut c1, FRAME_WAIT).await,
+      room_frame(&mut c2, FRAME_WAIT).await,
+    ];
+    assert_eq!(out, ["text echo:after", "text echo:other"], "{}", side.label());
+    let after = side.json("/room-constructions").await.as_u64().unwrap();
+    assert_eq!(after, before, "{}: the object was re-created", side.label());
+    expect_json(
+      side,
+      "/scenario/room-sockets?name=throws",
+      &json!({ "all": ["c2", "c1"], "tags": [[], []], "tagged": null, "unknownTag": 0 }),
+    )
+    .await;
+    transcripts.push(json!(out));
+  }
+  same_everywhere("a handler that throws", &sides, &transcripts);
 }

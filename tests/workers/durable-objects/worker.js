@@ -768,6 +768,7 @@ export class Room extends DurableObject {
     if (typeof message === "string") {
       this.record({ type: "message", client, kind: "string", data: message });
       if (message === "close-me") ws.close(4000, "server closing");
+      else if (message === "throw") throw new Error("handler failed on purpose");
       else if (message.startsWith("hold-timer:")) {
         // Holds the object awake until the timer fires.
         setTimeout(() => ws.send("timer fired"), Number(message.slice(11)));
