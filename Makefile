@@ -18,8 +18,10 @@ build: setup
 dev: build
 	$(CARGO) run --locked -p kiln $(ENGINE) -- dev $(EXAMPLE)
 
-# workerd, the reference the differential tests compare kiln with.
+# workerd, the reference the differential tests compare kiln with, and the
+# browser tests' Chromium (Debian's) with playwright-core to drive it.
 reference:
+	build/setup-browser
 	cd tests/reference && npm install --no-audit --no-fund --silent
 
 ## Run the whole test suite (unit tests and end-to-end tests over sockets)

@@ -46,7 +46,8 @@ try {
   const require = createRequire(new URL("../reference/package.json", import.meta.url));
   ({ chromium } = require("playwright-core"));
 } catch (e) {
-  console.error(`chat.mjs: playwright-core is not installed in tests/reference (${e.message.split("\n")[0]}): run \`make reference\``);
+  const why = e.message.split("\n")[0];
+  console.error(`chat.mjs: playwright-core is not installed in tests/reference (${why}): run \`make reference\``);
   process.exit(2);
 }
 
@@ -115,7 +116,8 @@ async function waitFor(who, expected, check) {
     if (verdict === true) return view;
     why = typeof verdict === "string" ? verdict : null;
     if (Date.now() >= deadline) {
-      throw new Failure(`${who}'s page to show ${expected} within ${STEP_MS} ms${why ? ` (${why})` : ""}`, { [who]: view });
+      const because = why ? ` (${why})` : "";
+      throw new Failure(`${who}'s page to show ${expected} within ${STEP_MS} ms${because}`, { [who]: view });
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -123,8 +125,10 @@ async function waitFor(who, expected, check) {
 
 const isMessage = (i, user, text) => i.kind === "message" && i.user === user && i.text === text;
 const isEvent = (i, kind, user) => i.kind === kind && i.user === user;
-const connectedOnce = (who) => (v) =>
-  v.state === "connected" && v.user === who ? (v.connects === 1 || `it connected ${v.connects} times`) : `state ${v.state}`;
+const connectedOnce = (who) => (v) => {
+  if (v.state !== "connected" || v.user !== who) return `state ${v.state}, user ${v.user}`;
+  return v.connects === 1 || `it connected ${v.connects} times`;
+};
 
 async function join(who) {
   step = `${who} joins`;
@@ -179,7 +183,9 @@ async function hibernate(when) {
     if (entries.length !== 1) throw new Failure(`${expected} (exactly once)`, { answer: got });
     const [entry] = entries;
     if (entry.hibernated === true) {
-      if (entry.webSockets !== 2 || !/^[0-9a-f]{64}$/.test(entry.id)) throw new Failure(`${expected}, and its 64-hex id`, { answer: got });
+      if (entry.webSockets !== 2 || !/^[0-9a-f]{64}$/.test(entry.id)) {
+        throw new Failure(`${expected}, and its 64-hex id`, { answer: got });
+      }
       observed.hibernations.push(entry);
       return entry;
     }
@@ -234,14 +240,18 @@ async function run() {
   const alice = await waitFor("alice", `the history ["alice: ${M1}", "bob: ${M2}"] then her own join`, (v) => {
     const ok = connectedOnce("alice")(v);
     if (ok !== true) return ok;
-    if (!isMessage(v.items[0] ?? {}, "alice", M1) || !isMessage(v.items[1] ?? {}, "bob", M2)) return "the history is not the first two entries";
+    if (!isMessage(v.items[0] ?? {}, "alice", M1) || !isMessage(v.items[1] ?? {}, "bob", M2)) {
+      return "the history is not the first two entries";
+    }
     if (v.items.filter((i) => i.kind === "message").length !== 2) return "more messages than the two sent";
     return v.items.slice(2).some((i) => isEvent(i, "join", "alice")) || "no join of hers after the history";
   });
   step = "bob sees alice leave and come back";
   const bob = await waitFor("bob", "alice's leave and her join after the reload", (v) => {
     const since = v.items.slice(bobBefore);
-    return (since.some((i) => isEvent(i, "leave", "alice")) && since.some((i) => isEvent(i, "join", "alice"))) || "not both yet";
+    const left = since.some((i) => isEvent(i, "leave", "alice"));
+    const back = since.some((i) => isEvent(i, "join", "alice"));
+    return (left && back) || `leave seen: ${left}, join seen: ${back}`;
   });
   // Two hibernations and a reload later, bob is still on his first socket.
   const bobNow = connectedOnce("bob")(bob);
