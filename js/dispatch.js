@@ -322,7 +322,7 @@ function controlPath(head) {
 }
 
 /** POST /cdn-cgi/kiln/hibernate[?class=C][&name=N|&id=HEX] */
-function control(head, url) {
+async function control(head, url) {
   if (head.bodyRid !== null) core.tryClose(head.bodyRid);
   const answer = (status, value) =>
     op_kiln_respond(
@@ -339,7 +339,7 @@ function control(head, url) {
   }
   const param = (name) => url.searchParams.get(name);
   try {
-    const objects = durableObjects.forceHibernate(param("class"), param("name"), param("id"));
+    const objects = await durableObjects.forceHibernate(param("class"), param("name"), param("id"));
     answer(200, { objects });
   } catch (error) {
     answer(400, { error: String(error?.message ?? error) });

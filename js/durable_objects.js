@@ -40,6 +40,7 @@ const {
   op_kiln_print,
   op_ws_auto_response,
   op_ws_clear_auto_response,
+  op_ws_release_memory,
   op_ws_set_auto_response,
   op_ws_sleeping_object,
   op_ws_sleeping_objects,
@@ -1060,6 +1061,22 @@ function hibernate(record) {
     log(record, `hibernated (${plural(n, "WebSocket")} stay open)`);
   }
   evict(record);
+  if (n > 0) releaseMemorySoon();
+}
+
+/**
+ * What hibernated objects held is given back once, a second after the
+ * first of a burst of hibernations: a collection per hibernation would cost
+ * a full collection per message with --hibernate-after 0.
+ */
+let releasePending = false;
+function releaseMemorySoon() {
+  if (releasePending) return;
+  releasePending = true;
+  rawSetTimeout(() => {
+    releasePending = false;
+    op_ws_release_memory();
+  }, 1000);
 }
 
 /** A new record of an object that hibernated: its sockets come back. */
@@ -1107,12 +1124,17 @@ function log(record, text) {
   op_kiln_print(`kiln: ${label(record)} ${text}`, 2);
 }
 
+/** How long the control endpoint waits for an event that is finishing. */
+const SETTLE_MS = 1000;
+
 /**
  * POST /cdn-cgi/kiln/hibernate (js/dispatch.js, `kiln hibernate`): every
  * matching object that can hibernate now does; the report says, per
- * object, whether it did and, if not, why.
+ * object, whether it did and, if not, why. An object in the middle of an
+ * event (the one that answered the caller's last message, say) gets up to
+ * SETTLE_MS to finish it; other holds are reported at once.
  */
-function forceHibernate(className, name, id) {
+async function forceHibernate(className, name, id) {
   if (name !== null && className === null) {
     throw new TypeError("name= needs class= (an idFromName name belongs to one class)");
   }
@@ -1131,15 +1153,31 @@ function forceHibernate(className, name, id) {
     ArrayPrototypePush(report, item);
   };
   const seen = new SafeSet();
+  let released = true;
+  const deadline = Date.now() + SETTLE_MS;
   for (const record of [...records.values()]) {
     const cls = record.classInfo.className;
     seen.add(record.key);
     if ((className !== null && cls !== className) || (hex !== null && record.hex !== hex)) continue;
-    const n = record.webSockets.size;
+    let n = record.webSockets.size;
+    const busy = () =>
+      record.broken === undefined && records.get(record.key) === record &&
+      (record.active > 0 || record.queue.length > 0 || record.blocked > 0);
+    while (busy() && Date.now() < deadline) {
+      n = record.webSockets.size;
+      await new Promise((resolve) => rawSetTimeout(resolve, 10));
+    }
+    if (records.get(record.key) !== record && record.broken === undefined) {
+      // It hibernated or was evicted on its own meanwhile.
+      entry(cls, record.hex, record.name, true, n, null);
+      continue;
+    }
+    n = record.webSockets.size;
     const why = record.broken !== undefined ? "it was reset" : whyAwake(record);
     if (why === null) {
       cancelEviction(record);
       hibernate(record);
+      released = false;
       entry(cls, record.hex, record.name, true, n, null);
     } else {
       log(record, `cannot hibernate: ${why}`);
@@ -1155,6 +1193,8 @@ function forceHibernate(className, name, id) {
     if (seen.has(key) || records.has(key)) continue;
     entry(cls, objectHex, sleepingNames.get(key), true, n, null);
   }
+  // Asked for by hand: what the objects held is given back now.
+  if (!released) op_ws_release_memory();
   return report;
 }
 

@@ -53,6 +53,7 @@ deno_core::extension!(
     websocket::hibernation::op_ws_sleeping_object,
     websocket::hibernation::op_ws_wake,
     websocket::hibernation::op_ws_sleeping_objects,
+    websocket::hibernation::op_ws_release_memory,
     service::op_kiln_service_fetch,
     service::op_do_remote_call,
     durable_objects::op_do_id_from_name,

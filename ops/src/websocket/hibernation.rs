@@ -16,7 +16,7 @@
 use std::rc::Rc;
 
 use bytes::Bytes;
-use deno_core::{op2, OpState, ToJsBuffer};
+use deno_core::{op2, v8, OpState, ToJsBuffer};
 use deno_error::JsErrorBox;
 use serde::Serialize;
 
@@ -224,6 +224,21 @@ pub fn op_ws_wake(state: &mut OpState, #[string] object: &str) -> Vec<Restored> 
   }
   found.sort_by_key(|(seq, _)| *seq);
   found.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Objects have hibernated: the engine collects what their instances and
+/// `WebSocket` objects held, and the allocator gives the freed pages back to
+/// the system, so that a hibernated socket costs only its Rust side.
+/// JavaScript calls this at most once a second.
+#[op2(fast)]
+pub fn op_ws_release_memory(isolate: &mut v8::Isolate) {
+  isolate.low_memory_notification();
+  #[cfg(all(target_os = "linux", target_env = "gnu"))]
+  // SAFETY: malloc_trim only returns free memory to the system; it takes
+  // glibc's allocator lock like any malloc call.
+  unsafe {
+    libc::malloc_trim(0);
+  }
 }
 
 /// Objects with sleeping ends, each with how many: for the control endpoint.
