@@ -2199,7 +2199,12 @@ async fn hibernation_handler_that_throws() {
       room_frame(&mut c1, FRAME_WAIT).await,
       room_frame(&mut c2, FRAME_WAIT).await,
     ];
-    assert_eq!(out, ["text echo:after", "text echo:other"], "{}", side.label());
+    assert_eq!(
+      out,
+      ["text echo:after", "text echo:other"],
+      "{}",
+      side.label()
+    );
     let after = side.json("/room-constructions").await.as_u64().unwrap();
     assert_eq!(after, before, "{}: the object was re-created", side.label());
     expect_json(

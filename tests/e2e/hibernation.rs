@@ -57,7 +57,12 @@ async fn force_room(kiln: &Kiln, name: &str, sockets: u64) {
   let objects = report["objects"].as_array().expect("objects");
   assert_eq!(objects.len(), 1, "{report}");
   assert_eq!(objects[0]["name"], name, "{report}");
-  assert_eq!(objects[0]["hibernated"], true, "{report}\n{}", kiln.output());
+  assert_eq!(
+    objects[0]["hibernated"],
+    true,
+    "{report}\n{}",
+    kiln.output()
+  );
   assert_eq!(objects[0]["webSockets"], sockets, "{report}");
 }
 
@@ -104,9 +109,17 @@ fn assert_healthy(kiln: &Kiln) {
 async fn a_hibernated_room_keeps_its_sockets_and_wakes_on_a_message() {
   let kiln = start(&[]);
   let addr = kiln.addr;
-  let mut alice = WsClient::connect(addr, "/room-ws?name=h&tags=red,blue&client=alice&onclose=close").await;
+  let mut alice = WsClient::connect(
+    addr,
+    "/room-ws?name=h&tags=red,blue&client=alice&onclose=close",
+  )
+  .await;
   let mut bob = WsClient::connect(addr, "/room-ws?name=h&tags=blue&client=bob").await;
-  get_json(addr, "/scenario/room-auto-response?name=h&request=ping&response=pong").await;
+  get_json(
+    addr,
+    "/scenario/room-auto-response?name=h&request=ping&response=pong",
+  )
+  .await;
   let before = constructions(&kiln).await;
 
   force_room(&kiln, "h", 2).await;
@@ -115,13 +128,21 @@ async fn a_hibernated_room_keeps_its_sockets_and_wakes_on_a_message() {
   // Answered while asleep: no wake-up.
   alice.send_text("ping").await;
   assert_eq!(frame(&mut alice).await, "text pong");
-  assert_eq!(constructions(&kiln).await, before, "an auto-response woke the object");
+  assert_eq!(
+    constructions(&kiln).await,
+    before,
+    "an auto-response woke the object"
+  );
 
   // A message wakes it: the constructor runs again, then the handler.
   bob.send_text("hello").await;
   assert_eq!(frame(&mut bob).await, "text echo:hello");
   assert_eq!(constructions(&kiln).await, before + 1);
-  wait_log(&kiln, "Room \"h\" woke for a WebSocket message (2 WebSockets)", 1);
+  wait_log(
+    &kiln,
+    "Room \"h\" woke for a WebSocket message (2 WebSockets)",
+    1,
+  );
 
   // The new instance has both sockets with their tags and attachments,
   // and alice's auto-response timestamp.
@@ -168,7 +189,11 @@ async fn hibernate_after_zero_hibernates_between_messages() {
   for i in 1..=3 {
     client.send_text(&format!("m{i}")).await;
     assert_eq!(frame(&mut client).await, format!("text echo:m{i}"));
-    wait_log(&kiln, "Room \"z\" hibernated (1 WebSocket stay open)", i + 1);
+    wait_log(
+      &kiln,
+      "Room \"z\" hibernated (1 WebSocket stay open)",
+      i + 1,
+    );
   }
   // The /room-constructions requests do not touch the room.
   assert_eq!(constructions(&kiln).await, before + 3);
@@ -208,7 +233,11 @@ async fn what_keeps_an_object_awake_is_reported() {
       }] }),
       "after {message}"
     );
-    wait_log(&kiln, &format!("Room \"busy\" cannot hibernate: {reason}"), 1);
+    wait_log(
+      &kiln,
+      &format!("Room \"busy\" cannot hibernate: {reason}"),
+      1,
+    );
     // Release the hold, then it can hibernate.
     match message {
       "hold-timer:1500" => assert_eq!(frame(&mut client).await, "text timer fired"),
@@ -224,7 +253,10 @@ async fn what_keeps_an_object_awake_is_reported() {
       if report["objects"][0]["hibernated"] == true {
         break;
       }
-      assert!(Instant::now() < deadline, "still awake after {message}: {report}");
+      assert!(
+        Instant::now() < deadline,
+        "still awake after {message}: {report}"
+      );
       tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Wake it for the next round.
@@ -289,12 +321,15 @@ async fn an_unanswered_close_is_warned_about() {
     1,
   );
   // And a handler that does close is not warned about.
-  let mut closing =
-    WsClient::connect(kiln.addr, "/room-ws?name=w2&client=c1&onclose=close").await;
+  let mut closing = WsClient::connect(kiln.addr, "/room-ws?name=w2&client=c1&onclose=close").await;
   closing.send_close(Some(1000), "bye").await;
   assert_eq!(frame(&mut closing).await, "close Some(1000) \"done\"");
   get_json(kiln.addr, "/scenario/room-events?name=w2").await;
-  assert!(!kiln.output().contains("Room \"w2\" warning"), "{}", kiln.output());
+  assert!(
+    !kiln.output().contains("Room \"w2\" warning"),
+    "{}",
+    kiln.output()
+  );
   drop(client);
   assert_healthy(&kiln);
 }
@@ -307,19 +342,42 @@ async fn the_control_endpoint_and_command() {
   let addr = kiln.addr;
   let _client = WsClient::connect(addr, "/room-ws?name=ctl&tags=t&client=c1").await;
 
-  let reply = send(addr, "GET", "/cdn-cgi/kiln/hibernate", &[], Default::default()).await;
+  let reply = send(
+    addr,
+    "GET",
+    "/cdn-cgi/kiln/hibernate",
+    &[],
+    Default::default(),
+  )
+  .await;
   assert_eq!(reply.status, 405, "{}", reply.text());
-  let reply = send(addr, "POST", "/cdn-cgi/kiln/nothing", &[], Default::default()).await;
+  let reply = send(
+    addr,
+    "POST",
+    "/cdn-cgi/kiln/nothing",
+    &[],
+    Default::default(),
+  )
+  .await;
   assert_eq!(reply.status, 404, "{}", reply.text());
   let (status, report) = force(&kiln, "?id=zz").await;
   assert_eq!(status, 400);
-  assert_eq!(report["error"], "id= must be an object id: 64 lowercase hexadecimal digits");
+  assert_eq!(
+    report["error"],
+    "id= must be an object id: 64 lowercase hexadecimal digits"
+  );
   let (status, report) = force(&kiln, "?class=Nope").await;
   assert_eq!(status, 400);
-  assert_eq!(report["error"], "this worker defines no Durable Object class \"Nope\"");
+  assert_eq!(
+    report["error"],
+    "this worker defines no Durable Object class \"Nope\""
+  );
   let (status, report) = force(&kiln, "?name=ctl").await;
   assert_eq!(status, 400);
-  assert_eq!(report["error"], "name= needs class= (an idFromName name belongs to one class)");
+  assert_eq!(
+    report["error"],
+    "name= needs class= (an idFromName name belongs to one class)"
+  );
 
   // The command line: hibernates it, then reports it as asleep.
   let url = format!("http://{addr}");
@@ -338,6 +396,10 @@ async fn the_control_endpoint_and_command() {
     );
   }
   // Nothing reached the worker's own fetch handler.
-  assert!(!kiln.output().contains("no scenario /cdn-cgi"), "{}", kiln.output());
+  assert!(
+    !kiln.output().contains("no scenario /cdn-cgi"),
+    "{}",
+    kiln.output()
+  );
   assert_healthy(&kiln);
 }

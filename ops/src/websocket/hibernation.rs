@@ -296,7 +296,12 @@ mod tests {
     // The binary "ping" and "ping " are events; the text "ping" is not.
     assert_eq!(hub.events.len(), 2);
     assert!(matches!(&hub.ends[&b].queue.as_slices().0, [Msg::Text(t)] if t == "pong"));
-    assert!(hub.ends[&a].hibernation.as_ref().unwrap().auto_response_at.is_some());
+    assert!(hub.ends[&a]
+      .hibernation
+      .as_ref()
+      .unwrap()
+      .auto_response_at
+      .is_some());
     // After the object's own close(), nothing more is answered.
     hub.send(a, Msg::Close(Some(1000), String::new()));
     hub.send(b, Msg::Text(Bytes::from_static(b"ping")));
