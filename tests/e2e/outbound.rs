@@ -180,6 +180,50 @@ async fn the_pass_through_proxy_couples_both_connections() {
   assert_eq!(seen.frames[0].close(), (Some(1000), "got them".to_string()));
 }
 
+/// Large messages through the pass-through proxy, both ways (client →
+/// backend → echo → client): each of 1 KiB to 20 MiB arrives whole, in
+/// order. A message larger than the 1 MiB a reader lets wait before it
+/// pauses used to stall the connection for good: the writer that drains a
+/// connection's queue never woke the paused reader on the other side.
+#[tokio::test]
+async fn large_messages_cross_the_pass_through_proxy() {
+  let backend = Backend::start().await;
+  let kiln = proxy("proxy-passthrough", &backend, &[]);
+  let mut client = WsClient::connect(kiln.addr, "/echo").await;
+  let sizes = [1 << 10, 1 << 20, (1 << 20) + 1, 5 << 20, 20 << 20];
+  for (i, size) in sizes.into_iter().enumerate() {
+    let payload: Vec<u8> = (0..size).map(|n| (n % 251) as u8 ^ i as u8).collect();
+    client.send_binary(&payload).await;
+    let echo = client
+      .read_frame_within(Duration::from_secs(30))
+      .await
+      .unwrap_or_else(|()| panic!("no echo of {size} bytes within 30 s"))
+      .expect("an echo, not the end of the connection");
+    assert_eq!(echo.opcode, BINARY);
+    assert_eq!(echo.payload.len(), size, "echo of {size} bytes");
+    assert!(echo.payload == payload, "echo of {size} bytes differs");
+  }
+  // Several at once to a backend that reads slowly, so that queues on both
+  // sides hold more than 1 MiB and readers pause and resume.
+  let mut client = WsClient::connect(kiln.addr, "/slow-echo").await;
+  for i in 0..4u8 {
+    client.send_binary(&vec![i; 3 << 20]).await;
+  }
+  for i in 0..4u8 {
+    let echo = client
+      .read_frame_within(Duration::from_secs(30))
+      .await
+      .expect("an echo within 30 s")
+      .expect("an echo");
+    assert_eq!(echo.payload.len(), 3 << 20);
+    assert!(
+      echo.payload.iter().all(|b| *b == i),
+      "echo {i} out of order"
+    );
+  }
+  kiln.assert_alive();
+}
+
 #[tokio::test]
 async fn refused_backends() {
   let backend = Backend::start().await;

@@ -229,6 +229,10 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
   let mut sent_close = route == "/flood";
   let mut data_frames = 0;
   loop {
+    if route == "/slow-echo" {
+      // A slow reader: what kiln sends piles up in its queues meanwhile.
+      tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let frame = match read_frame(&mut stream, &mut rest).await {
       Some(frame) => frame,
       None => {

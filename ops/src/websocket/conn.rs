@@ -136,6 +136,11 @@ where
         if failed || write.flush().await.is_err() {
           break;
         }
+        // The batch is out: a reader paused because this end's queue was
+        // full (the other connection of a pass-through) may read again.
+        // JavaScript's event pump wakes readers the same way for its ends.
+        let drained = hub.borrow().drained.clone();
+        drained.notify_waiters();
         if closed_out.get() && closed_in.get() {
           break;
         }
