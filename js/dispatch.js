@@ -27,6 +27,7 @@ const {
 } = core.loadExtScript("ext:kiln/global_scope.js");
 const { Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
 const durableObjects = core.loadExtScript("ext:kiln/durable_objects.js");
+const kv = core.loadExtScript("ext:kiln/kv.js");
 const {
   ObjectDefineProperty,
   ObjectFreeze,
@@ -188,6 +189,9 @@ function buildEnv(facts) {
   const result = { ...facts.vars };
   for (const binding of facts.services) {
     result[binding] = new Fetcher(binding);
+  }
+  for (const [binding, namespace] of kv.namespaces(facts.kvNamespaces)) {
+    result[binding] = namespace;
   }
   return result;
 }

@@ -185,6 +185,14 @@ fn dev(args: DevArgs) -> Result<(), String> {
         if !plan.warnings.is_empty() {
           eprint!("warning: {}", plan.warnings);
         }
+        for file in &plan.secrets_from {
+          // Names only: a secret's value is never printed.
+          eprintln!(
+            "kiln: worker \"{}\": secrets from {} are in env",
+            plan.spec.name,
+            file.display()
+          );
+        }
         plans.push(plan);
       }
       Err(e) => problems.push(e),

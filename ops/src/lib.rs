@@ -10,6 +10,7 @@
 
 pub mod durable_objects;
 pub mod http;
+pub mod kv;
 pub mod service;
 pub mod tls;
 pub mod websocket;
@@ -17,9 +18,11 @@ pub mod worker;
 
 pub use durable_objects::{ClassConfig, DurableObjects};
 pub use http::RequestQueue;
+pub use kv::KvNamespaces;
 pub use service::ServiceBindings;
 pub use worker::{
-  DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts, EntryFunction, WorkerInfo,
+  DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts, EntryFunction,
+  KvNamespaceFacts, WorkerInfo,
 };
 
 deno_core::extension!(
@@ -56,6 +59,10 @@ deno_core::extension!(
     websocket::hibernation::op_ws_release_memory,
     service::op_kiln_service_fetch,
     service::op_do_remote_call,
+    kv::op_kv_get,
+    kv::op_kv_put,
+    kv::op_kv_delete,
+    kv::op_kv_list,
     durable_objects::op_do_id_from_name,
     durable_objects::op_do_new_unique_id,
     durable_objects::op_do_id_from_string,
@@ -93,6 +100,7 @@ deno_core::extension!(
     "service.js",
     "websocket.js",
     "durable_objects.js",
+    "kv.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
   options = {
@@ -100,6 +108,7 @@ deno_core::extension!(
     queue: RequestQueue,
     services: ServiceBindings,
     durable_objects: DurableObjects,
+    kv: KvNamespaces,
   },
   // The bootstrap module already asks for the worker's facts, so they must be
   // in the op state before any JavaScript runs.
@@ -108,6 +117,7 @@ deno_core::extension!(
     state.put(options.queue);
     state.put(options.services);
     state.put(options.durable_objects);
+    state.put(options.kv);
     state.put(websocket::new_hub());
   },
 );

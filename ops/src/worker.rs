@@ -15,6 +15,14 @@ pub struct WorkerInfo {
   /// Enable names of every compatibility flag that is on.
   pub flags: Vec<&'static str>,
   pub durable_objects: DurableObjectFacts,
+  pub kv_namespaces: Vec<KvNamespaceFacts>,
+}
+
+/// A KV binding: `env[binding]` is namespace `id` (js/kv.js).
+#[derive(Clone, serde::Serialize)]
+pub struct KvNamespaceFacts {
+  pub binding: String,
+  pub id: String,
 }
 
 /// What js/durable_objects.js needs to know about the worker's Durable
@@ -62,6 +70,7 @@ pub fn op_kiln_worker_info(state: &mut OpState) -> WorkerFacts {
     services: info.services.clone(),
     flags: info.flags.clone(),
     durable_objects: info.durable_objects.clone(),
+    kv_namespaces: info.kv_namespaces.clone(),
     stdout_is_terminal: std::io::stdout().is_terminal(),
     stderr_is_terminal: std::io::stderr().is_terminal(),
   }
@@ -75,6 +84,7 @@ pub struct WorkerFacts {
   services: Vec<String>,
   flags: Vec<&'static str>,
   durable_objects: DurableObjectFacts,
+  kv_namespaces: Vec<KvNamespaceFacts>,
   stdout_is_terminal: bool,
   stderr_is_terminal: bool,
 }

@@ -12,6 +12,7 @@ pub mod actor_id;
 pub mod compat;
 pub mod config;
 pub mod http;
+pub mod kv_store;
 pub mod registry;
 pub mod routes;
 pub mod server;

@@ -12,7 +12,8 @@ use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
 use kiln_ops::{
   ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts,
-  DurableObjects, EntryFunction, RequestQueue, ServiceBindings, WorkerInfo,
+  DurableObjects, EntryFunction, KvNamespaceFacts, KvNamespaces, RequestQueue, ServiceBindings,
+  WorkerInfo,
 };
 use tokio::sync::mpsc;
 
@@ -49,6 +50,14 @@ pub(crate) fn create_isolate(
           .collect(),
         flags: spec.compat.enabled_names(),
         durable_objects: durable_object_facts(spec),
+        kv_namespaces: spec
+          .kv_namespaces
+          .iter()
+          .map(|kv| KvNamespaceFacts {
+            binding: kv.binding.clone(),
+            id: kv.id.clone(),
+          })
+          .collect(),
       },
       RequestQueue::new(rx),
       ServiceBindings {
@@ -56,6 +65,7 @@ pub(crate) fn create_isolate(
         registry,
       },
       durable_objects(spec)?,
+      KvNamespaces::new(spec.state_dir.clone()),
     ),
   ];
   let js = JsRuntime::try_new(RuntimeOptions {

@@ -3,6 +3,7 @@
 //! it — with the command line's overrides — into a worker to start with its
 //! resolved compatibility flags.
 
+pub mod dev_vars;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -188,6 +189,19 @@ pub struct EffectiveConfig {
   pub migrations: Vec<Migration>,
   /// The configured rules only; `module_rules` adds wrangler's defaults.
   pub rules: Vec<RuleConfig>,
+  pub kv_namespaces: Vec<KvNamespace>,
+  /// Bindings and settings kiln does not emulate, as people would name
+  /// them (`R2 bucket "BUCKET" (r2_buckets)`), for a start-up warning.
+  pub unemulated: Vec<String>,
+}
+
+/// A KV namespace binding: `env.BINDING` reads and writes namespace `id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvNamespace {
+  pub binding: String,
+  /// The configured id; without one, the binding's name (as wrangler dev
+  /// names a local namespace).
+  pub id: String,
 }
 
 /// A Durable Object binding: `env.NAME` is the namespace of `class_name`.
@@ -360,7 +374,7 @@ fn warn_missing_non_inheritable(
   env_name: &str,
   diag: &mut Diagnostics,
 ) {
-  for field in ["vars", "services", "durable_objects"] {
+  for field in ["vars", "services", "durable_objects", "kv_namespaces"] {
     let Some(top_value) = top.get(field) else {
       continue;
     };
@@ -404,6 +418,21 @@ fn warn_missing_non_inheritable(
           diag.warnings.push(format!(
             "The following bindings are at the top level, but not on \"env.{env_name}\".\nThis is not what you probably want, since \"durable_objects\" configuration is not inherited by environments.\nPlease add a binding for each to \"env.{env_name}.durable_objects.bindings\":\n{}",
             missing.join("\n")
+          ));
+        }
+      }
+      Some(env_value) if field == "kv_namespaces" => {
+        let names = |v: &Value| -> Vec<String> {
+          v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| Some(b.get("binding")?.as_str()?.to_string()))
+            .collect()
+        };
+        let env_names = names(env_value);
+        for name in names(top_value).iter().filter(|n| !env_names.contains(n)) {
+          diag.warnings.push(format!(
+            "There is a kv_namespaces binding with name \"{name}\" at the top level, but not on \"env.{env_name}\".\nThis is not what you probably want, since \"kv_namespaces\" configuration is not inherited by environments.\nPlease add a binding for \"{name}\" to \"env.{env_name}.kv_namespaces\"."
           ));
         }
       }
@@ -519,7 +548,27 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
         .collect()
     })
     .unwrap_or_default();
+  let kv_namespaces = table
+    .get("kv_namespaces")
+    .and_then(Value::as_array)
+    .map(|list| {
+      list
+        .iter()
+        .filter_map(|b| {
+          let binding = b.get("binding")?.as_str()?.to_string();
+          let id = b
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map_or_else(|| binding.clone(), str::to_string);
+          Some(KvNamespace { binding, id })
+        })
+        .collect()
+    })
+    .unwrap_or_default();
   EffectiveConfig {
+    unemulated: unemulated(table),
+    kv_namespaces,
     name,
     main: string("main"),
     compatibility_date: string("compatibility_date"),
@@ -549,6 +598,87 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     migrations,
     rules,
   }
+}
+
+/// What a configuration asks for that kiln does not emulate: each binding by
+/// its kind and name, each other setting by its key.
+fn unemulated(table: &Map<String, Value>) -> Vec<String> {
+  // (key, what one binding is, the field naming it)
+  const LISTS: &[(&str, &str, &str)] = &[
+    ("r2_buckets", "R2 bucket", "binding"),
+    ("d1_databases", "D1 database", "binding"),
+    ("hyperdrive", "Hyperdrive config", "binding"),
+    ("vectorize", "Vectorize index", "binding"),
+    ("analytics_engine_datasets", "Analytics Engine dataset", "binding"),
+    ("send_email", "email sender", "name"),
+    ("mtls_certificates", "mTLS certificate", "binding"),
+    ("dispatch_namespaces", "dispatch namespace", "binding"),
+    ("workflows", "Workflow", "binding"),
+    ("secrets_store_secrets", "Secrets Store secret", "binding"),
+    ("pipelines", "Pipeline", "binding"),
+    ("ratelimits", "rate limiter", "name"),
+    ("worker_loaders", "Worker Loader", "binding"),
+    ("vpc_services", "VPC service", "binding"),
+  ];
+  // (key, what it is) for bindings given as one object with `binding`.
+  const SINGLE: &[(&str, &str)] = &[
+    ("ai", "Workers AI"),
+    ("browser", "Browser Rendering"),
+    ("images", "Images"),
+    ("version_metadata", "version metadata"),
+  ];
+  let mut out = Vec::new();
+  for (key, what, field) in LISTS {
+    for item in table.get(*key).and_then(Value::as_array).into_iter().flatten() {
+      let name = item.get(*field).and_then(Value::as_str).unwrap_or("?");
+      out.push(format!("{what} \"{name}\" ({key})"));
+    }
+  }
+  for (key, what) in SINGLE {
+    if let Some(item) = table.get(*key) {
+      let name = item.get("binding").and_then(Value::as_str).unwrap_or("?");
+      out.push(format!("{what} \"{name}\" ({key})"));
+    }
+  }
+  if let Some(queues) = table.get("queues") {
+    for producer in queues.get("producers").and_then(Value::as_array).into_iter().flatten() {
+      let name = producer.get("binding").and_then(Value::as_str).unwrap_or("?");
+      out.push(format!("Queue producer \"{name}\" (queues.producers)"));
+    }
+    for consumer in queues.get("consumers").and_then(Value::as_array).into_iter().flatten() {
+      let name = consumer.get("queue").and_then(Value::as_str).unwrap_or("?");
+      out.push(format!("Queue consumer of \"{name}\" (queues.consumers: queue() is never called)"));
+    }
+  }
+  if let Some(crons) = table
+    .get("triggers")
+    .and_then(|t| t.get("crons"))
+    .and_then(Value::as_array)
+    .filter(|c| !c.is_empty())
+  {
+    out.push(format!(
+      "{} cron trigger(s) (triggers.crons: scheduled() is never called)",
+      crons.len()
+    ));
+  }
+  if let Some(assets) = table.get("assets") {
+    let binding = assets.get("binding").and_then(Value::as_str);
+    out.push(match binding {
+      Some(name) => format!("static assets and their binding \"{name}\" (assets: nothing is served from its directory)"),
+      None => "static assets (assets: nothing is served from its directory)".to_string(),
+    });
+  }
+  for item in table
+    .get("unsafe")
+    .and_then(|u| u.get("bindings"))
+    .and_then(Value::as_array)
+    .into_iter()
+    .flatten()
+  {
+    let name = item.get("name").and_then(Value::as_str).unwrap_or("?");
+    out.push(format!("unsafe binding \"{name}\" (unsafe.bindings)"));
+  }
+  out
 }
 
 /// Replays the migrations in order, as wrangler does for a local run, into
@@ -820,6 +950,8 @@ pub struct WorkerSpec {
   pub durable_object_classes: Vec<DurableObjectClass>,
   /// The module rules in force, wrangler's defaults and completion applied.
   pub module_rules: Vec<ModuleRule>,
+  /// KV namespaces, in `<state_dir>/v3/kv/<id>/`.
+  pub kv_namespaces: Vec<KvNamespace>,
   /// Where local state lives (Durable Objects under
   /// `<state_dir>/v3/do/<worker>-<Class>/`); `None` keeps it in memory.
   pub state_dir: Option<PathBuf>,
@@ -882,6 +1014,8 @@ pub struct WorkerPlan {
   pub services: Vec<ServiceBinding>,
   /// Rendered warnings (empty when there are none).
   pub warnings: String,
+  /// The files local secrets were read from (`.dev.vars`, `.env`…).
+  pub secrets_from: Vec<PathBuf>,
 }
 
 /// Reads, validates and resolves one worker. On failure the error is every
@@ -974,8 +1108,32 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
   };
 
   let mut vars = config.vars.clone();
+  // Local secrets over the configured vars, `--var` over both.
+  let mut secrets_from = Vec::new();
+  if raw.is_some() {
+    match dev_vars::load(&config_dir, overrides.env.as_deref()) {
+      Ok((files, pairs)) => {
+        secrets_from = files;
+        for (key, value) in pairs {
+          vars.insert(key, Value::String(value));
+        }
+      }
+      Err(e) => diag.errors.push(e),
+    }
+  }
   for (key, value) in &overrides.vars {
     vars.insert(key.clone(), Value::String(value.clone()));
+  }
+  if !config.unemulated.is_empty() {
+    diag.warnings.push(format!(
+      "kiln does not emulate these yet; their env bindings are undefined:\n{}",
+      config
+        .unemulated
+        .iter()
+        .map(|u| format!("  - {u}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+    ));
   }
 
   let warnings = if diag.has_warnings() {
@@ -1051,6 +1209,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       durable_objects,
       durable_object_classes,
       module_rules,
+      kv_namespaces: config.kv_namespaces.clone(),
       state_dir,
       service_worker_error,
       evict_after: DEFAULT_EVICT_AFTER,
@@ -1060,6 +1219,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
     routes: config.routes,
     services: config.services,
     warnings,
+    secrets_from,
   })
 }
 

@@ -979,3 +979,82 @@ fn local_state_lives_beside_the_configuration_unless_told_otherwise() {
     Some(cwd.join(".wrangler").join("state"))
   );
 }
+
+#[test]
+fn kv_namespaces_are_checked_in_wranglers_words_and_not_inherited() {
+  let (config, diag) = diagnose(
+    "wrangler.toml",
+    "kv_namespaces = [{ binding = \"KV\", id = \"abc\" }, { binding = \"NOID\" }]\n[env.staging]\nname = \"w\"\n",
+    Some("staging"),
+  );
+  assert!(config.kv_namespaces.is_empty(), "not inherited");
+  let text = diag.render(false);
+  assert!(
+    text.contains("\"kv_namespaces\" exists at the top level, but not on \"env.staging\"."),
+    "{text}"
+  );
+  let (config, diag) = diagnose(
+    "wrangler.toml",
+    "kv_namespaces = [{ binding = \"KV\", id = \"abc\" }]\n[env.staging]\nkv_namespaces = [{ binding = \"OTHER\", id = \"o\" }]\n",
+    Some("staging"),
+  );
+  assert_eq!(config.kv_namespaces, vec![KvNamespace { binding: "OTHER".into(), id: "o".into() }]);
+  let text = diag.render(false);
+  assert!(
+    text.contains("There is a kv_namespaces binding with name \"KV\" at the top level, but not on \"env.staging\"."),
+    "{text}"
+  );
+  let (config, _) = diagnose(
+    "wrangler.toml",
+    "kv_namespaces = [{ binding = \"KV\", id = \"abc\" }, { binding = \"NOID\" }]\n",
+    None,
+  );
+  assert_eq!(
+    config.kv_namespaces,
+    vec![
+      KvNamespace { binding: "KV".into(), id: "abc".into() },
+      // Without an id, wrangler dev names the namespace after the binding.
+      KvNamespace { binding: "NOID".into(), id: "NOID".into() },
+    ]
+  );
+  let (_, diag) = diagnose(
+    "wrangler.json",
+    r#"{"kv_namespaces": [{"id": "x"}, 5, {"binding": "A", "id": ""}], "vars": {"A": "1"}}"#,
+    None,
+  );
+  let text = diag.render(true);
+  for expected in [
+    "\"kv_namespaces[0]\" bindings should have a string \"binding\" field but got {\"id\":\"x\"}.",
+    "\"kv_namespaces\" bindings should be objects, but got 5",
+    "\"kv_namespaces[2]\" bindings should have a string \"id\" field but got {\"binding\":\"A\",\"id\":\"\"}.",
+    "A assigned to environment variable and KV Namespace bindings.",
+  ] {
+    assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+  }
+  let (_, diag) = diagnose("wrangler.json", r#"{"kv_namespaces": {"binding": "A"}}"#, None);
+  assert!(diag
+    .render(true)
+    .contains("The field \"kv_namespaces\" should be an array but got {\"binding\":\"A\"}."));
+}
+
+#[test]
+fn bindings_kiln_does_not_emulate_are_named() {
+  let (config, _) = diagnose(
+    "wrangler.toml",
+    "r2_buckets = [{ binding = \"BUCKET\", bucket_name = \"b\" }]\nd1_databases = [{ binding = \"DB\", database_name = \"d\", database_id = \"x\" }]\nai = { binding = \"AI\" }\n[assets]\ndirectory = \"public\"\n[triggers]\ncrons = [\"* * * * *\"]\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
+    None,
+  );
+  assert_eq!(
+    config.unemulated,
+    [
+      "R2 bucket \"BUCKET\" (r2_buckets)",
+      "D1 database \"DB\" (d1_databases)",
+      "Workers AI \"AI\" (ai)",
+      "Queue producer \"Q\" (queues.producers)",
+      "1 cron trigger(s) (triggers.crons: scheduled() is never called)",
+      "static assets (assets: nothing is served from its directory)",
+    ]
+  );
+  let (config, _) = diagnose("wrangler.toml", "name = \"plain\"\n", None);
+  assert!(config.unemulated.is_empty());
+}

@@ -291,6 +291,9 @@ pub fn check_level(
     let path = format!("{}durable_objects", container_prefix(container));
     check_durable_objects(value, &path, diag);
   }
+  if let Some(value) = table.get("kv_namespaces") {
+    check_kv_namespaces(value, &format!("{}kv_namespaces", container_prefix(container)), diag);
+  }
   if let Some(value) = table.get("migrations") {
     check_migrations(value, diag);
   }
@@ -507,6 +510,46 @@ fn check_services(table: &Map<String, Value>, diag: &mut Diagnostics) {
   }
 }
 
+/// `kv_namespaces` (at `path`), with wrangler's messages.
+fn check_kv_namespaces(value: &Value, path: &str, diag: &mut Diagnostics) {
+  let Some(list) = value.as_array() else {
+    diag.errors.push(format!(
+      "The field \"{path}\" should be an array but got {}.",
+      show(value)
+    ));
+    return;
+  };
+  for (i, binding) in list.iter().enumerate() {
+    let Some(object) = binding.as_object() else {
+      diag.errors.push(format!(
+        "\"{path}\" bindings should be objects, but got {}",
+        show(binding)
+      ));
+      continue;
+    };
+    if !object.get("binding").is_some_and(Value::is_string) {
+      diag.errors.push(format!(
+        "\"{path}[{i}]\" bindings should have a string \"binding\" field but got {}.",
+        show(binding)
+      ));
+    }
+    if let Some(id) = object.get("id") {
+      if !id.as_str().is_some_and(|s| !s.is_empty()) {
+        diag.errors.push(format!(
+          "\"{path}[{i}]\" bindings should have a string \"id\" field but got {}.",
+          show(binding)
+        ));
+      }
+    }
+    warn_unexpected_fields(
+      object,
+      &["binding", "id", "preview_id", "remote"],
+      &format!("{path}[{i}]"),
+      diag,
+    );
+  }
+}
+
 /// A name bound twice (a var and a service, say) is an error.
 fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
   let mut names: Vec<(String, &str)> = Vec::new();
@@ -517,6 +560,14 @@ fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
   );
   if let Some(vars) = table.get("vars").and_then(Value::as_object) {
     names.extend(vars.keys().map(|k| (k.clone(), "environment variable")));
+  }
+  if let Some(list) = table.get("kv_namespaces").and_then(Value::as_array) {
+    names.extend(
+      list
+        .iter()
+        .filter_map(|b| b.get("binding")?.as_str())
+        .map(|b| (b.to_string(), "KV Namespace")),
+    );
   }
   if let Some(services) = table.get("services").and_then(Value::as_array) {
     names.extend(
