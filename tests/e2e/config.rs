@@ -244,3 +244,33 @@ fn kiln_compat_explains_a_date() {
     exit.stderr
   );
 }
+
+/// `.dev.vars` beside the configuration: its values are in `env` over the
+/// configured vars, and never printed; bindings kiln does not emulate are
+/// named in a start-up warning, and their `env` entries are undefined.
+#[tokio::test]
+async fn local_secrets_and_unemulated_bindings() {
+  let kiln = Kiln::start(&["secrets", "--no-persist"]);
+  let env = kiln.get("/").await.json();
+  assert_eq!(
+    env,
+    serde_json::json!({
+      "API_TOKEN": "s3cr3t-value",
+      "PLAIN": "from wrangler.toml",
+      "OVERRIDDEN": "from .dev.vars",
+      "BUCKET": "undefined",
+      "AI": "undefined",
+    })
+  );
+  let out = kiln.output();
+  assert!(out.contains("secrets from "), "{out}");
+  assert!(out.contains(".dev.vars are in env"), "{out}");
+  assert!(!out.contains("s3cr3t-value"), "a secret was printed:\n{out}");
+  for needle in [
+    "kiln does not emulate these yet; their env bindings are undefined:",
+    "- R2 bucket \"BUCKET\" (r2_buckets)",
+    "- Workers AI \"AI\" (ai)",
+  ] {
+    assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+  }
+}
