@@ -25,7 +25,7 @@ const {
   websocket,
   workerFacts,
 } = core.loadExtScript("ext:kiln/global_scope.js");
-const { Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
+const { AssetsFetcher, Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
 const durableObjects = core.loadExtScript("ext:kiln/durable_objects.js");
 const kv = core.loadExtScript("ext:kiln/kv.js");
 const {
@@ -193,6 +193,7 @@ function buildEnv(facts) {
   for (const [binding, namespace] of kv.namespaces(facts.kvNamespaces)) {
     result[binding] = namespace;
   }
+  if (facts.assetsBinding !== null) result[facts.assetsBinding] = new AssetsFetcher();
   return result;
 }
 

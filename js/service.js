@@ -5,9 +5,10 @@
 
 (function () {
 const { core, primordials } = __bootstrap;
-const { op_kiln_service_fetch } = core.ops;
+const { op_kiln_service_fetch, op_kiln_assets_fetch } = core.ops;
 const {
   ObjectPrototypeIsPrototypeOf,
+  PromiseResolve,
   SymbolToStringTag,
   TypeError,
   Uint8Array,
@@ -83,5 +84,23 @@ class Fetcher {
   }
 }
 
-return { bodyForOp, Fetcher, subrequest };
+/** `env.ASSETS` (`[assets] binding`): a Fetcher for the worker's assets. */
+class AssetsFetcher {
+  fetch(input, init = undefined) {
+    const request = new globalThis.Request(input, init);
+    return subrequest(request, (method, url, headers) =>
+      PromiseResolve(op_kiln_assets_fetch(method, url, headers))
+    );
+  }
+
+  connect() {
+    throw new TypeError("Fetcher.connect() is not supported by kiln.");
+  }
+
+  get [SymbolToStringTag]() {
+    return "Fetcher";
+  }
+}
+
+return { AssetsFetcher, bodyForOp, Fetcher, subrequest };
 })();

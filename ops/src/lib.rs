@@ -19,7 +19,7 @@ pub mod worker;
 pub use durable_objects::{ClassConfig, DurableObjects};
 pub use http::RequestQueue;
 pub use kv::KvNamespaces;
-pub use service::ServiceBindings;
+pub use service::{AssetsBinding, ServiceBindings};
 pub use worker::{
   DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts, EntryFunction,
   KvNamespaceFacts, WorkerInfo,
@@ -59,6 +59,7 @@ deno_core::extension!(
     websocket::hibernation::op_ws_release_memory,
     service::op_kiln_service_fetch,
     service::op_do_remote_call,
+    service::op_kiln_assets_fetch,
     kv::op_kv_get,
     kv::op_kv_put,
     kv::op_kv_delete,
@@ -109,6 +110,7 @@ deno_core::extension!(
     services: ServiceBindings,
     durable_objects: DurableObjects,
     kv: KvNamespaces,
+    assets: AssetsBinding,
   },
   // The bootstrap module already asks for the worker's facts, so they must be
   // in the op state before any JavaScript runs.
@@ -118,6 +120,7 @@ deno_core::extension!(
     state.put(options.services);
     state.put(options.durable_objects);
     state.put(options.kv);
+    state.put(options.assets);
     state.put(websocket::new_hub());
   },
 );

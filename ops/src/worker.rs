@@ -16,6 +16,8 @@ pub struct WorkerInfo {
   pub flags: Vec<&'static str>,
   pub durable_objects: DurableObjectFacts,
   pub kv_namespaces: Vec<KvNamespaceFacts>,
+  /// `[assets] binding`: the name of `env`'s assets Fetcher.
+  pub assets_binding: Option<String>,
 }
 
 /// A KV binding: `env[binding]` is namespace `id` (js/kv.js).
@@ -71,6 +73,7 @@ pub fn op_kiln_worker_info(state: &mut OpState) -> WorkerFacts {
     flags: info.flags.clone(),
     durable_objects: info.durable_objects.clone(),
     kv_namespaces: info.kv_namespaces.clone(),
+    assets_binding: info.assets_binding.clone(),
     stdout_is_terminal: std::io::stdout().is_terminal(),
     stderr_is_terminal: std::io::stderr().is_terminal(),
   }
@@ -85,6 +88,7 @@ pub struct WorkerFacts {
   flags: Vec<&'static str>,
   durable_objects: DurableObjectFacts,
   kv_namespaces: Vec<KvNamespaceFacts>,
+  assets_binding: Option<String>,
   stdout_is_terminal: bool,
   stderr_is_terminal: bool,
 }

@@ -200,3 +200,32 @@ async fn call_worker(
     body_rid,
   })
 }
+
+/// The worker's static assets, for `env.ASSETS.fetch()` (the binding named
+/// by `[assets] binding`); absent when it has none.
+pub struct AssetsBinding(pub Option<std::sync::Arc<kiln_host::assets::Assets>>);
+
+/// `env.ASSETS.fetch(request)`: the asset worker's answer (its
+/// not_found_handling applies; a miss is a 404, never the worker).
+#[op2]
+#[serde]
+pub fn op_kiln_assets_fetch(
+  state: &mut OpState,
+  #[string] method: String,
+  #[string] url: String,
+  #[serde] headers: Vec<(ByteString, ByteString)>,
+) -> Result<ServiceResponse, JsErrorBox> {
+  let Some(assets) = state.borrow::<AssetsBinding>().0.clone() else {
+    return Err(JsErrorBox::type_error("This worker has no static assets."));
+  };
+  let url =
+    url::Url::parse(&url).map_err(|_| JsErrorBox::type_error(format!("Invalid URL: {url}")))?;
+  let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+  let response = assets.serve(&method, url.path(), &query, &header_map(&headers)?);
+  let (parts, body) = response.into_parts();
+  Ok(ServiceResponse {
+    status: parts.status.as_u16(),
+    headers: header_list(&parts.headers),
+    body_rid: body_resource(state, body),
+  })
+}

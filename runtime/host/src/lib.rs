@@ -9,6 +9,7 @@
 //! here knows about either, so this crate builds without deno.
 
 pub mod actor_id;
+pub mod assets;
 pub mod compat;
 pub mod config;
 pub mod http;

@@ -13,6 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::assets::{Assets, Route};
 use crate::http::{error_response, IncomingRequest, RequestSender, ResponseBody, WebSocketUpgrade};
 use crate::routes::Router;
 
@@ -21,6 +22,8 @@ use crate::routes::Router;
 pub struct Listener {
   pub worker: Arc<str>,
   pub requests: RequestSender,
+  /// The worker's static assets, served before it (or instead of it).
+  pub assets: Option<Arc<Assets>>,
 }
 
 /// Accepts connections on `listener` until the process ends. Runs on the
@@ -65,6 +68,16 @@ async fn handle(
   peer: SocketAddr,
 ) -> hyper::Response<ResponseBody> {
   let url = request_url(&req, local);
+  // The worker's own assets, unless another worker's route claims the URL.
+  if let Some(assets) = &owner.assets {
+    let uri = req.uri();
+    if router.route(&url).is_none()
+      && assets.route(req.method().as_str(), uri.path(), req.headers()) == Route::Assets
+    {
+      let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+      return assets.serve(req.method().as_str(), uri.path(), &query, req.headers());
+    }
+  }
   // Kept aside in case the worker answers with a WebSocket (101).
   let upgrade = websocket_key(&req).map(|key| WebSocketUpgrade {
     on_upgrade: hyper::upgrade::on(&mut req),

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use kiln_host::actor_id::namespace_key;
+use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
 use kiln_ops::{
-  ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts,
+  AssetsBinding, ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts,
   DurableObjects, EntryFunction, KvNamespaceFacts, KvNamespaces, RequestQueue, ServiceBindings,
   WorkerInfo,
 };
@@ -24,6 +25,7 @@ pub(crate) fn create_isolate(
   spec: &WorkerSpec,
   rx: mpsc::UnboundedReceiver<IncomingRequest>,
   registry: Registry,
+  assets: Option<Arc<Assets>>,
 ) -> Result<JsRuntime, StartupError> {
   let extensions = vec![
     deno_webidl::deno_webidl::init(),
@@ -58,6 +60,9 @@ pub(crate) fn create_isolate(
             id: kv.id.clone(),
           })
           .collect(),
+        assets_binding: assets
+          .as_ref()
+          .and_then(|a| a.binding().map(str::to_string)),
       },
       RequestQueue::new(rx),
       ServiceBindings {
@@ -66,6 +71,7 @@ pub(crate) fn create_isolate(
       },
       durable_objects(spec)?,
       KvNamespaces::new(spec.state_dir.clone()),
+      AssetsBinding(assets),
     ),
   ];
   let js = JsRuntime::try_new(RuntimeOptions {

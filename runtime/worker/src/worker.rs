@@ -12,6 +12,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use deno_core::PollEventLoopOptions;
+use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::RequestSender;
 use kiln_host::registry::Registry;
@@ -110,7 +111,14 @@ fn run_thread(
   let local = tokio::task::LocalSet::new();
   local.block_on(&rt, async move {
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut js = match create_isolate(&spec, rx, registry) {
+    let assets = spec.assets.clone().map(|config| {
+      let navigation = spec
+        .compat
+        .enabled_names()
+        .contains(&"assets_navigation_prefers_asset_serving");
+      Arc::new(Assets::new(config, spec.has_script, navigation))
+    });
+    let mut js = match create_isolate(&spec, rx, registry, assets.clone()) {
       Ok(js) => js,
       Err(e) => {
         let _ = ready.send(Err(e));
@@ -126,6 +134,7 @@ fn run_thread(
     let owner = Listener {
       worker: name.clone(),
       requests: tx.clone(),
+      assets,
     };
     tokio::task::spawn_local(async move {
       let Ok(order) = serve_rx.await else { return };

@@ -190,6 +190,9 @@ pub struct EffectiveConfig {
   /// The configured rules only; `module_rules` adds wrangler's defaults.
   pub rules: Vec<RuleConfig>,
   pub kv_namespaces: Vec<KvNamespace>,
+  /// `[assets]` as configured (checked by `validate`, resolved by
+  /// `plan_worker`).
+  pub assets: Option<Map<String, Value>>,
   /// Bindings and settings kiln does not emulate, as people would name
   /// them (`R2 bucket "BUCKET" (r2_buckets)`), for a start-up warning.
   pub unemulated: Vec<String>,
@@ -567,6 +570,7 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     })
     .unwrap_or_default();
   EffectiveConfig {
+    assets: table.get("assets").and_then(Value::as_object).cloned(),
     unemulated: unemulated(table),
     kv_namespaces,
     name,
@@ -598,6 +602,115 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     migrations,
     rules,
   }
+}
+
+/// `[assets]` resolved against the configuration's folder, with wrangler's
+/// messages for what is missing.
+fn resolve_assets(
+  table: &Map<String, Value>,
+  config_dir: &Path,
+  diag: &mut Diagnostics,
+) -> Option<crate::assets::AssetsConfig> {
+  use crate::assets::{AssetsConfig, HtmlHandling, NotFoundHandling, RunWorkerFirst};
+  let directory = match table.get("directory").and_then(Value::as_str) {
+    None => {
+      diag.errors.push(
+        "The `assets` property in your configuration is missing the required `directory` property."
+          .to_string(),
+      );
+      return None;
+    }
+    Some("") => {
+      diag
+        .errors
+        .push("The assets directory cannot be an empty string.".to_string());
+      return None;
+    }
+    Some(dir) => config_dir.join(dir),
+  };
+  let absolute = std::env::current_dir().unwrap_or_default().join(&directory);
+  if !absolute.exists() {
+    diag.errors.push(format!(
+      "The directory specified by the \"assets.directory\" field in your configuration file does not exist:\n{}",
+      absolute.display()
+    ));
+    return None;
+  }
+  if !absolute.is_dir() {
+    diag.errors.push(format!(
+      "The value of assets.directory in your configuration file does not point to a directory: {}",
+      absolute.display()
+    ));
+    return None;
+  }
+  let run_worker_first = match table.get("run_worker_first") {
+    Some(Value::Bool(true)) => RunWorkerFirst::Always,
+    Some(Value::Array(rules)) => {
+      let rules: Vec<&str> = rules.iter().filter_map(Value::as_str).collect();
+      let mut worker = Vec::new();
+      let mut assets = Vec::new();
+      let mut invalid = Vec::new();
+      for rule in &rules {
+        if let Some(rest) = rule.strip_prefix('!') {
+          if rest.starts_with('/') {
+            assets.push(rest.to_string());
+          } else {
+            invalid.push(format!("'{rule}': negative rules must start with '!/'"));
+          }
+        } else if rule.starts_with('/') {
+          worker.push(rule.to_string());
+        } else {
+          invalid.push(format!("'{rule}': rules must start with '/' or '!/'"));
+        }
+      }
+      if rules.is_empty() {
+        diag.errors.push(
+          "No `run_worker_first` rules were provided; must provide at least 1 rule.".to_string(),
+        );
+      } else if !invalid.is_empty() {
+        diag.errors.push(format!(
+          "Invalid `run_worker_first` rules:\n{}",
+          invalid.join("\n")
+        ));
+      } else if worker.is_empty() {
+        diag.errors.push("Only negative `run_worker_first` rules were provided; must provide at least 1 non-negative rule".to_string());
+      }
+      RunWorkerFirst::Rules { worker, assets }
+    }
+    _ => RunWorkerFirst::Never,
+  };
+  Some(AssetsConfig {
+    directory: absolute.canonicalize().unwrap_or(absolute),
+    binding: table
+      .get("binding")
+      .and_then(Value::as_str)
+      .map(str::to_string),
+    html_handling: table
+      .get("html_handling")
+      .and_then(Value::as_str)
+      .and_then(HtmlHandling::parse)
+      .unwrap_or(HtmlHandling::AutoTrailingSlash),
+    not_found_handling: table
+      .get("not_found_handling")
+      .and_then(Value::as_str)
+      .and_then(NotFoundHandling::parse)
+      .unwrap_or(NotFoundHandling::None),
+    run_worker_first,
+  })
+}
+
+/// The script of an assets-only worker: every request goes to the assets,
+/// so it never runs; it exists because every worker has an isolate.
+fn assets_only_script() -> Result<PathBuf, String> {
+  let dir = std::env::temp_dir().join(format!("kiln-assets-only-{}", std::process::id()));
+  std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+  let path = dir.join("assets-only.js");
+  std::fs::write(
+    &path,
+    "// kiln: the script of a worker that only serves assets.\nexport default { fetch() { return new Response(null, { status: 404 }); } };\n",
+  )
+  .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+  Ok(path)
 }
 
 /// What a configuration asks for that kiln does not emulate: each binding by
@@ -660,13 +773,6 @@ fn unemulated(table: &Map<String, Value>) -> Vec<String> {
       "{} cron trigger(s) (triggers.crons: scheduled() is never called)",
       crons.len()
     ));
-  }
-  if let Some(assets) = table.get("assets") {
-    let binding = assets.get("binding").and_then(Value::as_str);
-    out.push(match binding {
-      Some(name) => format!("static assets and their binding \"{name}\" (assets: nothing is served from its directory)"),
-      None => "static assets (assets: nothing is served from its directory)".to_string(),
-    });
   }
   for item in table
     .get("unsafe")
@@ -950,6 +1056,11 @@ pub struct WorkerSpec {
   pub durable_object_classes: Vec<DurableObjectClass>,
   /// The module rules in force, wrangler's defaults and completion applied.
   pub module_rules: Vec<ModuleRule>,
+  /// `[assets]`, resolved; `main` is kiln's stand-in script when the
+  /// worker is assets only (`has_script` false).
+  pub assets: Option<crate::assets::AssetsConfig>,
+  /// The worker has a script of its own (false for an assets-only worker).
+  pub has_script: bool,
   /// KV namespaces, in `<state_dir>/v3/kv/<id>/`.
   pub kv_namespaces: Vec<KvNamespace>,
   /// Where local state lives (Durable Objects under
@@ -1043,9 +1154,21 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
     .and_then(|r| r.path.parent().map(Path::to_path_buf))
     .unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
 
+  let assets = config
+    .assets
+    .as_ref()
+    .and_then(|table| resolve_assets(table, &config_dir, &mut diag));
+  let has_script = script.is_some() || config.main.is_some();
   let main = match (&script, &config.main) {
     (Some(script), _) => Some(script.clone()),
     (None, Some(main)) => Some(config_dir.join(main)),
+    (None, None) if assets.is_some() => match assets_only_script() {
+      Ok(path) => Some(path),
+      Err(e) => {
+        diag.errors.push(e);
+        None
+      }
+    },
     (None, None) => {
       diag.errors.push(
         "Missing entry-point to Worker script or to assets directory\nAdd \"main\" to the configuration, or run `kiln dev path/to/script.js`."
@@ -1210,6 +1333,8 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       durable_object_classes,
       module_rules,
       kv_namespaces: config.kv_namespaces.clone(),
+      assets,
+      has_script,
       state_dir,
       service_worker_error,
       evict_after: DEFAULT_EVICT_AFTER,

@@ -1041,7 +1041,7 @@ fn kv_namespaces_are_checked_in_wranglers_words_and_not_inherited() {
 fn bindings_kiln_does_not_emulate_are_named() {
   let (config, _) = diagnose(
     "wrangler.toml",
-    "r2_buckets = [{ binding = \"BUCKET\", bucket_name = \"b\" }]\nd1_databases = [{ binding = \"DB\", database_name = \"d\", database_id = \"x\" }]\nai = { binding = \"AI\" }\n[assets]\ndirectory = \"public\"\n[triggers]\ncrons = [\"* * * * *\"]\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
+    "r2_buckets = [{ binding = \"BUCKET\", bucket_name = \"b\" }]\nd1_databases = [{ binding = \"DB\", database_name = \"d\", database_id = \"x\" }]\nai = { binding = \"AI\" }\n[triggers]\ncrons = [\"* * * * *\"]\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
     None,
   );
   assert_eq!(
@@ -1052,7 +1052,6 @@ fn bindings_kiln_does_not_emulate_are_named() {
       "Workers AI \"AI\" (ai)",
       "Queue producer \"Q\" (queues.producers)",
       "1 cron trigger(s) (triggers.crons: scheduled() is never called)",
-      "static assets (assets: nothing is served from its directory)",
     ]
   );
   let (config, _) = diagnose("wrangler.toml", "name = \"plain\"\n", None);

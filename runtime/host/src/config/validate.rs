@@ -291,6 +291,9 @@ pub fn check_level(
     let path = format!("{}durable_objects", container_prefix(container));
     check_durable_objects(value, &path, diag);
   }
+  if let Some(value) = table.get("assets") {
+    check_assets(value, diag);
+  }
   if let Some(value) = table.get("kv_namespaces") {
     check_kv_namespaces(value, &format!("{}kv_namespaces", container_prefix(container)), diag);
   }
@@ -510,6 +513,60 @@ fn check_services(table: &Map<String, Value>, diag: &mut Diagnostics) {
   }
 }
 
+/// `[assets]`: its shape (the directory is checked once it is resolved).
+fn check_assets(value: &Value, diag: &mut Diagnostics) {
+  let Some(assets) = value.as_object() else {
+    diag.errors.push(format!(
+      "The field \"assets\" should be an object but got {}.",
+      show(value)
+    ));
+    return;
+  };
+  for (field, allowed) in [
+    (
+      "html_handling",
+      &["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"][..],
+    ),
+    ("not_found_handling", &["single-page-application", "404-page", "none"][..]),
+  ] {
+    if let Some(v) = assets.get(field) {
+      if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
+        let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+        diag.errors.push(format!(
+          "Expected \"assets.{field}\" field to be one of [{}] but got {}.",
+          list.join(","),
+          show(v)
+        ));
+      }
+    }
+  }
+  for field in ["directory", "binding"] {
+    if let Some(v) = assets.get(field) {
+      if !v.is_string() {
+        diag.errors.push(format!(
+          "Expected \"assets.{field}\" to be of type string but got {}.",
+          show(v)
+        ));
+      }
+    }
+  }
+  if let Some(v) = assets.get("run_worker_first") {
+    let ok = v.is_boolean() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
+    if !ok {
+      diag.errors.push(format!(
+        "The field \"assets.run_worker_first\" should be an array of strings or a boolean, but got {}.",
+        show(v)
+      ));
+    }
+  }
+  warn_unexpected_fields(
+    assets,
+    &["directory", "binding", "html_handling", "not_found_handling", "run_worker_first", "experimental_serve_directly"],
+    "assets",
+    diag,
+  );
+}
+
 /// `kv_namespaces` (at `path`), with wrangler's messages.
 fn check_kv_namespaces(value: &Value, path: &str, diag: &mut Diagnostics) {
   let Some(list) = value.as_array() else {
@@ -560,6 +617,13 @@ fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
   );
   if let Some(vars) = table.get("vars").and_then(Value::as_object) {
     names.extend(vars.keys().map(|k| (k.clone(), "environment variable")));
+  }
+  if let Some(binding) = table
+    .get("assets")
+    .and_then(|a| a.get("binding"))
+    .and_then(Value::as_str)
+  {
+    names.push((binding.to_string(), "Assets"));
   }
   if let Some(list) = table.get("kv_namespaces").and_then(Value::as_array) {
     names.extend(
