@@ -54,6 +54,12 @@ function apiError(operation, status, message) {
   return new Error(`KV ${operation} failed: ${status} ${message}`);
 }
 
+/** A key argument as a string, as WebIDL converts it (a Symbol throws). */
+function keyString(key) {
+  if (typeof key === "symbol") throw new TypeError("Cannot convert a Symbol value to a string");
+  return String(key);
+}
+
 function byteLength(text) {
   return core.encode(text).byteLength;
 }
@@ -182,6 +188,16 @@ async function collect(stream) {
 /** When a put() expires, in whole seconds since the epoch, or null. */
 function expirationOf(options) {
   if (options === null || options === undefined) return null;
+  // Both are 32-bit integers in the API: a larger number is refused first.
+  for (const field of ["expirationTtl", "expiration"]) {
+    if (options[field] === undefined) continue;
+    const n = numberOf(options[field]);
+    if (n > 2147483647 || n < -2147483648) {
+      throw new TypeError(
+        "Value out of range. Must be between -2147483648 and 2147483647 (inclusive).",
+      );
+    }
+  }
   const now = DateNow() / 1000;
   // expirationTtl wins when both are given.
   if (options.expirationTtl !== undefined) {
@@ -224,7 +240,9 @@ function expirationOf(options) {
 }
 
 function metadataText(options) {
-  if (options === null || options === undefined || options.metadata === undefined) return null;
+  if (options === null || options === undefined) return null;
+  // null metadata is no metadata: list() shows none.
+  if (options.metadata === undefined || options.metadata === null) return null;
   let text;
   try {
     text = JSONStringify(options.metadata);
@@ -298,7 +316,7 @@ class KvNamespace {
       );
     }
     if (ArrayIsArray(key)) return bulkGet(this[_id], key, options, false);
-    return getOne(this[_id], String(key), options, false);
+    return getOne(this[_id], keyString(key), options, false);
   }
 
   async list(options = undefined) {
@@ -344,7 +362,12 @@ class KvNamespace {
   }
 
   async put(key = undefined, value = undefined, options = undefined) {
-    key = String(key);
+    if (arguments.length === 0) {
+      throw new TypeError(
+        "Failed to execute 'put' on 'KvNamespace': parameter 1 is not of type 'string'.",
+      );
+    }
+    key = keyString(key);
     checkKey(key, "PUT");
     const bytes = await valueBytes(value);
     if (bytes.byteLength > MAX_VALUE_BYTES) {
@@ -366,7 +389,7 @@ class KvNamespace {
       );
     }
     if (ArrayIsArray(key)) return bulkGet(this[_id], key, options, true);
-    return getOne(this[_id], String(key), options, true);
+    return getOne(this[_id], keyString(key), options, true);
   }
 
   async delete(key) {
@@ -375,7 +398,7 @@ class KvNamespace {
         "Failed to execute 'delete' on 'KvNamespace': parameter 1 is not of type 'string'.",
       );
     }
-    key = String(key);
+    key = keyString(key);
     checkKey(key, "DELETE");
     op_kv_delete(this[_id], key);
   }

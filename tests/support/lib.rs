@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod workerd;
+pub mod wrangler;
 pub mod ws;
 
 use std::fmt;
