@@ -84,13 +84,30 @@ class Fetcher {
   }
 }
 
-/** `env.ASSETS` (`[assets] binding`): a Fetcher for the worker's assets. */
+/**
+ * `env.ASSETS` (`[assets] binding`): a Fetcher for the worker's assets. Like
+ * any fetch() it follows redirects unless told `redirect: "manual"`.
+ */
 class AssetsFetcher {
-  fetch(input, init = undefined) {
-    const request = new globalThis.Request(input, init);
-    return subrequest(request, (method, url, headers) =>
-      PromiseResolve(op_kiln_assets_fetch(method, url, headers))
-    );
+  async fetch(input, init = undefined) {
+    let request = new globalThis.Request(input, init);
+    for (let hops = 0; ; hops++) {
+      const current = request;
+      const response = await subrequest(current, (method, url, headers) =>
+        PromiseResolve(op_kiln_assets_fetch(method, url, headers))
+      );
+      const location = response.headers.get("location");
+      if (response.status < 300 || response.status > 399 || location === null) return response;
+      if (current.redirect === "manual") return response;
+      if (current.redirect === "error" || hops >= 20) {
+        throw new TypeError("Fetch failed: too many redirects, or redirect: \"error\".");
+      }
+      request = new globalThis.Request(new URL(location, current.url), {
+        method: current.method === "HEAD" ? "HEAD" : "GET",
+        headers: current.headers,
+        redirect: current.redirect,
+      });
+    }
   }
 
   connect() {

@@ -70,12 +70,19 @@ async fn handle(
   let url = request_url(&req, local);
   // The worker's own assets, unless another worker's route claims the URL.
   if let Some(assets) = &owner.assets {
-    let uri = req.uri();
+    // The path as a URL parser leaves it (dot segments resolved), as the
+    // asset worker sees it.
+    let parsed = url::Url::parse(&url).ok();
+    let path = parsed.as_ref().map_or("/", |u| u.path());
     if router.route(&url).is_none()
-      && assets.route(req.method().as_str(), uri.path(), req.headers()) == Route::Assets
+      && assets.route(req.method().as_str(), path, req.headers()) == Route::Assets
     {
-      let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-      return assets.serve(req.method().as_str(), uri.path(), &query, req.headers());
+      let query = parsed
+        .as_ref()
+        .and_then(|u| u.query())
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+      return assets.serve(req.method().as_str(), path, &query, req.headers());
     }
   }
   // Kept aside in case the worker answers with a WebSocket (101).
