@@ -25,7 +25,7 @@ const {
   websocket,
   workerFacts,
 } = core.loadExtScript("ext:kiln/global_scope.js");
-const { AssetsFetcher, Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
+const { ASSETS, Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
 const durableObjects = core.loadExtScript("ext:kiln/durable_objects.js");
 const kv = core.loadExtScript("ext:kiln/kv.js");
 const {
@@ -193,7 +193,7 @@ function buildEnv(facts) {
   for (const [binding, namespace] of kv.namespaces(facts.kvNamespaces)) {
     result[binding] = namespace;
   }
-  if (facts.assetsBinding !== null) result[facts.assetsBinding] = new AssetsFetcher();
+  if (facts.assetsBinding !== null) result[facts.assetsBinding] = new Fetcher(ASSETS);
   return result;
 }
 
@@ -304,6 +304,9 @@ function toRequest(head) {
     body,
     false,
   );
+  // As in Workers: passing the incoming request on (fetch(request),
+  // env.ASSETS.fetch(request)) does not follow redirects.
+  inner.redirectMode = "manual";
   const request = requestMod.fromInnerRequest(inner, "immutable");
   request[_cf] = LOCAL_CF;
   return request;

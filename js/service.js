@@ -9,6 +9,7 @@ const { op_kiln_service_fetch, op_kiln_assets_fetch } = core.ops;
 const {
   ObjectPrototypeIsPrototypeOf,
   PromiseResolve,
+  Symbol,
   SymbolToStringTag,
   TypeError,
   Uint8Array,
@@ -60,9 +61,12 @@ async function subrequest(request, send) {
   });
 }
 
+const ASSETS = Symbol("assets");
+
 class Fetcher {
   #binding;
 
+  /** `binding`: a service binding's name, or ASSETS for `env.ASSETS`. */
   constructor(binding) {
     this.#binding = binding;
   }
@@ -70,6 +74,7 @@ class Fetcher {
   fetch(input, init = undefined) {
     const request = new globalThis.Request(input, init);
     const binding = this.#binding;
+    if (binding === ASSETS) return fetchAssets(request);
     return subrequest(request, (method, url, headers, bytes, streamRid) =>
       op_kiln_service_fetch(binding, method, url, headers, bytes, streamRid)
     );
@@ -85,12 +90,12 @@ class Fetcher {
 }
 
 /**
- * `env.ASSETS` (`[assets] binding`): a Fetcher for the worker's assets. Like
- * any fetch() it follows redirects unless told `redirect: "manual"`.
+ * `env.ASSETS.fetch()` (`[assets] binding`): the worker's assets. Like any
+ * fetch() it follows redirects unless the request says `redirect: "manual"`
+ * (as an incoming request does).
  */
-class AssetsFetcher {
-  async fetch(input, init = undefined) {
-    let request = new globalThis.Request(input, init);
+async function fetchAssets(request) {
+  {
     for (let hops = 0; ; hops++) {
       const current = request;
       const response = await subrequest(current, (method, url, headers) =>
@@ -109,15 +114,7 @@ class AssetsFetcher {
       });
     }
   }
-
-  connect() {
-    throw new TypeError("Fetcher.connect() is not supported by kiln.");
-  }
-
-  get [SymbolToStringTag]() {
-    return "Fetcher";
-  }
 }
 
-return { AssetsFetcher, bodyForOp, Fetcher, subrequest };
+return { ASSETS, bodyForOp, Fetcher, subrequest };
 })();

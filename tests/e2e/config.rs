@@ -265,7 +265,10 @@ async fn local_secrets_and_unemulated_bindings() {
   let out = kiln.output();
   assert!(out.contains("secrets from "), "{out}");
   assert!(out.contains(".dev.vars are in env"), "{out}");
-  assert!(!out.contains("s3cr3t-value"), "a secret was printed:\n{out}");
+  assert!(
+    !out.contains("s3cr3t-value"),
+    "a secret was printed:\n{out}"
+  );
   for needle in [
     "kiln does not emulate these yet; their env bindings are undefined:",
     "- R2 bucket \"BUCKET\" (r2_buckets)",

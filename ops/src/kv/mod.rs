@@ -33,10 +33,7 @@ impl KvNamespaces {
     }
     // An id is the configuration's text: it names a folder only if it is a
     // plain name.
-    let plain = !id.is_empty()
-      && id != "."
-      && id != ".."
-      && !id.contains(['/', '\\', '\0']);
+    let plain = !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '\0']);
     if !plain {
       return Err(JsErrorBox::type_error(format!(
         "KV namespace id {id:?} cannot name a folder under the state directory"

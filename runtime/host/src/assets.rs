@@ -71,7 +71,10 @@ pub enum RunWorkerFirst {
   Always,
   /// Paths matching `worker` go to the worker unless they match `assets`
   /// (the `!/…` rules).
-  Rules { worker: Vec<String>, assets: Vec<String> },
+  Rules {
+    worker: Vec<String>,
+    assets: Vec<String>,
+  },
 }
 
 /// `[assets]` as the configuration gives it, paths resolved.
@@ -210,8 +213,13 @@ impl Assets {
         out.insert(http::header::CONTENT_TYPE, v);
       }
     }
-    if !headers.contains_key(http::header::AUTHORIZATION) && !headers.contains_key(http::header::RANGE) {
-      out.insert(http::header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if !headers.contains_key(http::header::AUTHORIZATION)
+      && !headers.contains_key(http::header::RANGE)
+    {
+      out.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+      );
     }
     out.insert("cf-cache-status", HeaderValue::from_static("HIT"));
     let if_none_match = headers
@@ -277,7 +285,13 @@ impl Assets {
 
   /// A redirect to `to` when `to` is not itself a file but would serve
   /// `file` (so that the redirect lands on the same content).
-  fn redirect_to(&self, file: &str, to: &str, skip: bool, not_found: NotFoundHandling) -> Option<Intent> {
+  fn redirect_to(
+    &self,
+    file: &str,
+    to: &str,
+    skip: bool,
+    not_found: NotFoundHandling,
+  ) -> Option<Intent> {
     if skip || self.exists(to) || !self.exists(file) {
       return None;
     }
@@ -313,7 +327,9 @@ impl Assets {
         return Some(hit);
       }
     } else if let Some(base) = path.strip_suffix(".html") {
-      if let Some(hit) = r(path, base).or_else(|| r(&format!("{base}/index.html"), &format!("{base}/"))) {
+      if let Some(hit) =
+        r(path, base).or_else(|| r(&format!("{base}/index.html"), &format!("{base}/")))
+      {
         return Some(hit);
       }
     }
@@ -334,7 +350,8 @@ impl Assets {
         return Some(hit);
       }
       let to = format!("{base}/");
-      if let Some(hit) = r(&format!("{path}.html"), &to).or_else(|| r(&format!("{base}.html"), &to)) {
+      if let Some(hit) = r(&format!("{path}.html"), &to).or_else(|| r(&format!("{base}.html"), &to))
+      {
         return Some(hit);
       }
     } else if let Some(base) = path.strip_suffix("/index.html") {
@@ -402,7 +419,9 @@ impl Assets {
         if self.exists("/index.html") {
           return Some(Intent::Asset("/index.html".into(), 200));
         }
-      } else if let Some(hit) = r(&format!("{base}.html"), base).or_else(|| r(&format!("{base}/index.html"), base)) {
+      } else if let Some(hit) =
+        r(&format!("{base}.html"), base).or_else(|| r(&format!("{base}/index.html"), base))
+      {
         return Some(hit);
       }
     } else if let Some(base) = path.strip_suffix(".html") {
@@ -516,7 +535,11 @@ fn etag_of(disk: &Path) -> String {
 /// package's answer, `; charset=utf-8` added to `text/*`), or none.
 pub fn content_type(name: &str) -> Option<String> {
   let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-  if name.rsplit('/').next().is_some_and(|base| !base.contains('.')) {
+  if name
+    .rsplit('/')
+    .next()
+    .is_some_and(|base| !base.contains('.'))
+  {
     return None;
   }
   let kind = match ext.as_str() {

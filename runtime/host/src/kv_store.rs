@@ -106,7 +106,12 @@ impl KvStore {
       .conn
       .execute(
         "INSERT OR REPLACE INTO entries (key, value, expiration, metadata) VALUES (?1, ?2, ?3, ?4)",
-        params![key.as_bytes(), entry.value, entry.expiration, entry.metadata],
+        params![
+          key.as_bytes(),
+          entry.value,
+          entry.expiration,
+          entry.metadata
+        ],
       )
       .map(|_| ())
       .map_err(sql_error)
@@ -115,7 +120,10 @@ impl KvStore {
   pub fn delete(&self, key: &str) -> Result<(), String> {
     self
       .conn
-      .execute("DELETE FROM entries WHERE key = ?1", params![key.as_bytes()])
+      .execute(
+        "DELETE FROM entries WHERE key = ?1",
+        params![key.as_bytes()],
+      )
       .map(|_| ())
       .map_err(sql_error)
   }
@@ -143,11 +151,7 @@ impl KvStore {
       .map_err(sql_error)?;
     let rows = statement
       .query_map(
-        params![
-          prefix.as_bytes(),
-          after,
-          (limit + 1) as i64
-        ],
+        params![prefix.as_bytes(), after, (limit + 1) as i64],
         |row| {
           let name: Vec<u8> = row.get(0)?;
           Ok(KvKey {
@@ -194,7 +198,9 @@ mod tests {
     let first = kv.list("a", 3, b"").unwrap();
     assert_eq!(first.keys.len(), 3);
     assert_eq!(first.next_after.as_deref(), Some(&b"a/b"[..]));
-    let second = kv.list("a", 3, first.next_after.as_deref().unwrap()).unwrap();
+    let second = kv
+      .list("a", 3, first.next_after.as_deref().unwrap())
+      .unwrap();
     let names: Vec<&str> = second.keys.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, ["ab"]);
     assert_eq!(second.next_after, None);

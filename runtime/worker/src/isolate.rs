@@ -12,9 +12,9 @@ use kiln_host::config::WorkerSpec;
 use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
 use kiln_ops::{
-  AssetsBinding, ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts,
-  DurableObjects, EntryFunction, KvNamespaceFacts, KvNamespaces, RequestQueue, ServiceBindings,
-  WorkerInfo,
+  AssetsBinding, ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts,
+  DurableObjectFacts, DurableObjects, EntryFunction, KvNamespaceFacts, KvNamespaces, RequestQueue,
+  ServiceBindings, WorkerInfo,
 };
 use tokio::sync::mpsc;
 

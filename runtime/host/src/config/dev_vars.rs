@@ -13,7 +13,10 @@ use regex::Regex;
 /// The secrets for `env` found beside the configuration in `dir`: the files
 /// read (for the log) and the name/value pairs in file order, later ones
 /// winning.
-pub fn load(dir: &Path, env: Option<&str>) -> Result<(Vec<PathBuf>, Vec<(String, String)>), String> {
+pub fn load(
+  dir: &Path,
+  env: Option<&str>,
+) -> Result<(Vec<PathBuf>, Vec<(String, String)>), String> {
   let named = |base: &str| -> Vec<PathBuf> {
     let mut files = Vec::new();
     if let Some(env) = env {
@@ -49,8 +52,8 @@ pub fn load(dir: &Path, env: Option<&str>) -> Result<(Vec<PathBuf>, Vec<(String,
 }
 
 fn read(file: &Path) -> Result<Vec<(String, String)>, String> {
-  let text = std::fs::read_to_string(file)
-    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+  let text =
+    std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
   Ok(parse(&text))
 }
 
@@ -119,7 +122,10 @@ mod tests {
     std::fs::write(dir.join(".env.staging"), "B=env-staging\n").unwrap();
     let (files, pairs) = load(&dir, Some("staging")).unwrap();
     assert_eq!(files.len(), 2);
-    assert_eq!(pairs.last().unwrap(), &("B".to_string(), "env-staging".to_string()));
+    assert_eq!(
+      pairs.last().unwrap(),
+      &("B".to_string(), "env-staging".to_string())
+    );
     std::fs::write(dir.join(".dev.vars"), "A=dev\n").unwrap();
     let (files, pairs) = load(&dir, Some("staging")).unwrap();
     assert_eq!(files, vec![dir.join(".dev.vars")]);

@@ -638,10 +638,13 @@ fn resolve_assets(
   }
   if !absolute.is_dir() {
     diag.errors.push(format!(
-      "The value of assets.directory in your configuration file does not point to a directory: {}",
+      "The path specified by the \"assets.directory\" field in your configuration file doesn't point to a directory:\n{}",
       absolute.display()
     ));
     return None;
+  }
+  if table.get("run_worker_first") == Some(&Value::Bool(true)) && table.get("binding").is_none() {
+    diag.warnings.push("run_worker_first=true set without an assets binding\nSetting run_worker_first to true will always invoke your Worker script.\nTo fetch your assets from your Worker, please set the [assets.binding] key in your configuration file.".to_string());
   }
   let run_worker_first = match table.get("run_worker_first") {
     Some(Value::Bool(true)) => RunWorkerFirst::Always,
@@ -669,7 +672,7 @@ fn resolve_assets(
         );
       } else if !invalid.is_empty() {
         diag.errors.push(format!(
-          "Invalid `run_worker_first` rules:\n{}",
+          "Invalid routes in `run_worker_first`:\n{}",
           invalid.join("\n")
         ));
       } else if worker.is_empty() {
@@ -722,7 +725,11 @@ fn unemulated(table: &Map<String, Value>) -> Vec<String> {
     ("d1_databases", "D1 database", "binding"),
     ("hyperdrive", "Hyperdrive config", "binding"),
     ("vectorize", "Vectorize index", "binding"),
-    ("analytics_engine_datasets", "Analytics Engine dataset", "binding"),
+    (
+      "analytics_engine_datasets",
+      "Analytics Engine dataset",
+      "binding",
+    ),
     ("send_email", "email sender", "name"),
     ("mtls_certificates", "mTLS certificate", "binding"),
     ("dispatch_namespaces", "dispatch namespace", "binding"),
@@ -742,7 +749,12 @@ fn unemulated(table: &Map<String, Value>) -> Vec<String> {
   ];
   let mut out = Vec::new();
   for (key, what, field) in LISTS {
-    for item in table.get(*key).and_then(Value::as_array).into_iter().flatten() {
+    for item in table
+      .get(*key)
+      .and_then(Value::as_array)
+      .into_iter()
+      .flatten()
+    {
       let name = item.get(*field).and_then(Value::as_str).unwrap_or("?");
       out.push(format!("{what} \"{name}\" ({key})"));
     }
@@ -754,13 +766,28 @@ fn unemulated(table: &Map<String, Value>) -> Vec<String> {
     }
   }
   if let Some(queues) = table.get("queues") {
-    for producer in queues.get("producers").and_then(Value::as_array).into_iter().flatten() {
-      let name = producer.get("binding").and_then(Value::as_str).unwrap_or("?");
+    for producer in queues
+      .get("producers")
+      .and_then(Value::as_array)
+      .into_iter()
+      .flatten()
+    {
+      let name = producer
+        .get("binding")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
       out.push(format!("Queue producer \"{name}\" (queues.producers)"));
     }
-    for consumer in queues.get("consumers").and_then(Value::as_array).into_iter().flatten() {
+    for consumer in queues
+      .get("consumers")
+      .and_then(Value::as_array)
+      .into_iter()
+      .flatten()
+    {
       let name = consumer.get("queue").and_then(Value::as_str).unwrap_or("?");
-      out.push(format!("Queue consumer of \"{name}\" (queues.consumers: queue() is never called)"));
+      out.push(format!(
+        "Queue consumer of \"{name}\" (queues.consumers: queue() is never called)"
+      ));
     }
   }
   if let Some(crons) = table
@@ -1159,6 +1186,14 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
     .as_ref()
     .and_then(|table| resolve_assets(table, &config_dir, &mut diag));
   let has_script = script.is_some() || config.main.is_some();
+  if let (Some(table), false) = (&config.assets, has_script) {
+    if table.get("binding").is_some() {
+      diag.errors.push("Cannot use assets with a binding in an assets-only Worker.\nPlease remove the asset binding from your configuration file, or provide a Worker script in your configuration file (`main`).".to_string());
+    }
+    if table.get("run_worker_first").is_some() {
+      diag.errors.push("Cannot set run_worker_first without a Worker script.\nPlease remove run_worker_first from your configuration file, or provide a Worker script in your configuration file (`main`).".to_string());
+    }
+  }
   let main = match (&script, &config.main) {
     (Some(script), _) => Some(script.clone()),
     (None, Some(main)) => Some(config_dir.join(main)),

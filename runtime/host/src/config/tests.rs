@@ -998,7 +998,13 @@ fn kv_namespaces_are_checked_in_wranglers_words_and_not_inherited() {
     "kv_namespaces = [{ binding = \"KV\", id = \"abc\" }]\n[env.staging]\nkv_namespaces = [{ binding = \"OTHER\", id = \"o\" }]\n",
     Some("staging"),
   );
-  assert_eq!(config.kv_namespaces, vec![KvNamespace { binding: "OTHER".into(), id: "o".into() }]);
+  assert_eq!(
+    config.kv_namespaces,
+    vec![KvNamespace {
+      binding: "OTHER".into(),
+      id: "o".into()
+    }]
+  );
   let text = diag.render(false);
   assert!(
     text.contains("There is a kv_namespaces binding with name \"KV\" at the top level, but not on \"env.staging\"."),
@@ -1012,9 +1018,15 @@ fn kv_namespaces_are_checked_in_wranglers_words_and_not_inherited() {
   assert_eq!(
     config.kv_namespaces,
     vec![
-      KvNamespace { binding: "KV".into(), id: "abc".into() },
+      KvNamespace {
+        binding: "KV".into(),
+        id: "abc".into()
+      },
       // Without an id, wrangler dev names the namespace after the binding.
-      KvNamespace { binding: "NOID".into(), id: "NOID".into() },
+      KvNamespace {
+        binding: "NOID".into(),
+        id: "NOID".into()
+      },
     ]
   );
   let (_, diag) = diagnose(
@@ -1031,7 +1043,11 @@ fn kv_namespaces_are_checked_in_wranglers_words_and_not_inherited() {
   ] {
     assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
   }
-  let (_, diag) = diagnose("wrangler.json", r#"{"kv_namespaces": {"binding": "A"}}"#, None);
+  let (_, diag) = diagnose(
+    "wrangler.json",
+    r#"{"kv_namespaces": {"binding": "A"}}"#,
+    None,
+  );
   assert!(diag
     .render(true)
     .contains("The field \"kv_namespaces\" should be an array but got {\"binding\":\"A\"}."));

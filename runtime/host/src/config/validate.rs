@@ -295,7 +295,11 @@ pub fn check_level(
     check_assets(value, diag);
   }
   if let Some(value) = table.get("kv_namespaces") {
-    check_kv_namespaces(value, &format!("{}kv_namespaces", container_prefix(container)), diag);
+    check_kv_namespaces(
+      value,
+      &format!("{}kv_namespaces", container_prefix(container)),
+      diag,
+    );
   }
   if let Some(value) = table.get("migrations") {
     check_migrations(value, diag);
@@ -525,9 +529,17 @@ fn check_assets(value: &Value, diag: &mut Diagnostics) {
   for (field, allowed) in [
     (
       "html_handling",
-      &["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"][..],
+      &[
+        "auto-trailing-slash",
+        "force-trailing-slash",
+        "drop-trailing-slash",
+        "none",
+      ][..],
     ),
-    ("not_found_handling", &["single-page-application", "404-page", "none"][..]),
+    (
+      "not_found_handling",
+      &["single-page-application", "404-page", "none"][..],
+    ),
   ] {
     if let Some(v) = assets.get(field) {
       if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
@@ -561,7 +573,14 @@ fn check_assets(value: &Value, diag: &mut Diagnostics) {
   }
   warn_unexpected_fields(
     assets,
-    &["directory", "binding", "html_handling", "not_found_handling", "run_worker_first", "experimental_serve_directly"],
+    &[
+      "directory",
+      "binding",
+      "html_handling",
+      "not_found_handling",
+      "run_worker_first",
+      "experimental_serve_directly",
+    ],
     "assets",
     diag,
   );
