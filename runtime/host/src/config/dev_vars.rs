@@ -10,13 +10,12 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+/// Name/value pairs in file order (a later one wins).
+pub type Pairs = Vec<(String, String)>;
+
 /// The secrets for `env` found beside the configuration in `dir`: the files
-/// read (for the log) and the name/value pairs in file order, later ones
-/// winning.
-pub fn load(
-  dir: &Path,
-  env: Option<&str>,
-) -> Result<(Vec<PathBuf>, Vec<(String, String)>), String> {
+/// read (for the log) and their pairs.
+pub fn load(dir: &Path, env: Option<&str>) -> Result<(Vec<PathBuf>, Pairs), String> {
   let named = |base: &str| -> Vec<PathBuf> {
     let mut files = Vec::new();
     if let Some(env) = env {
@@ -51,7 +50,7 @@ pub fn load(
   Ok((files, pairs))
 }
 
-fn read(file: &Path) -> Result<Vec<(String, String)>, String> {
+fn read(file: &Path) -> Result<Pairs, String> {
   let text =
     std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
   Ok(parse(&text))

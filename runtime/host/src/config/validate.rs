@@ -610,7 +610,7 @@ fn check_kv_namespaces(value: &Value, path: &str, diag: &mut Diagnostics) {
       ));
     }
     if let Some(id) = object.get("id") {
-      if !id.as_str().is_some_and(|s| !s.is_empty()) {
+      if id.as_str().is_none_or(str::is_empty) {
         diag.errors.push(format!(
           "\"{path}[{i}]\" bindings should have a string \"id\" field but got {}.",
           show(binding)
