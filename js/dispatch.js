@@ -33,8 +33,13 @@ const {
   ObjectFreeze,
   ObjectKeys,
   ObjectPrototypeIsPrototypeOf,
+  ArrayPrototypePush,
+  DateNow,
+  NumberIsNaN,
+  NumberParseInt,
   PromisePrototypeThen,
   PromiseResolve,
+  SymbolToStringTag,
   SafeSet,
   SymbolFor,
   StringPrototypeToLowerCase,
@@ -48,15 +53,24 @@ const { InnerBody } = core.loadExtScript("ext:deno_fetch/22_body.js");
 
 const illegal = Symbol("illegal constructor");
 
+const _pending = Symbol("waitUntil promises");
+
 class ExecutionContext {
-  constructor(key) {
+  constructor(key, collect = false) {
     if (key !== illegal) throw new TypeError("Illegal constructor");
+    // A scheduled event waits for its waitUntil() promises (its outcome
+    // depends on them); a fetch event does not.
+    this[_pending] = collect ? [] : null;
   }
   waitUntil(promise) {
     if (arguments.length < 1) {
       throw new TypeError(
         "Failed to execute 'waitUntil' on 'ExecutionContext': 1 argument required, but only 0 present.",
       );
+    }
+    if (this[_pending] !== null) {
+      ArrayPrototypePush(this[_pending], PromiseResolve(promise));
+      return;
     }
     // The isolate lives as long as the process, so the promise needs no
     // keep-alive; a rejection is reported like any uncaught error.
@@ -110,6 +124,8 @@ let env = {};
 let workerName = "";
 /** @type {(request: Request, ctx: ExecutionContext) => unknown} */
 let callHandler = null;
+/** The scheduled handler: `(controller, ctx) => result`, or null. */
+let callScheduled = null;
 
 /**
  * Called by Rust twice: `entry("prepare", isServiceWorker)` before the
@@ -129,10 +145,12 @@ function entry(kind, namespace) {
   if (namespace !== undefined && namespace !== null) {
     durableObjects.start(namespace);
     callHandler = moduleHandler(namespace);
+    callScheduled = moduleScheduled(namespace);
   } else {
     const error = durableObjects.serviceWorkerError();
     if (error !== null) throw new TypeError(error);
     callHandler = serviceWorkerHandler();
+    callScheduled = serviceWorkerScheduled;
   }
   serve();
 }
@@ -159,6 +177,98 @@ function moduleHandler(namespace) {
     );
   }
   return (request, ctx) => target.fetch(request, env, ctx);
+}
+
+function moduleScheduled(namespace) {
+  let target = namespace.default;
+  if (typeof target === "function" && target.prototype !== undefined) {
+    target = new target(undefined, env);
+  }
+  if (target === null || target === undefined || typeof target.scheduled !== "function") {
+    return null;
+  }
+  return (controller, ctx) => target.scheduled(controller, env, ctx);
+}
+
+function serviceWorkerScheduled(controller, ctx) {
+  if (event.listenerCount(globalThis, "scheduled") === 0) {
+    throw new Error("Handler does not export a scheduled() function");
+  }
+  const scheduledEvent = new ScheduledEvent(controller, ctx);
+  globalThis.dispatchEvent(scheduledEvent);
+}
+
+// ---------------------------------------------------------------------------
+// Scheduled events (cron triggers; runtime/host/src/cron.rs).
+
+class ScheduledController {
+  constructor(key, cron, scheduledTime) {
+    if (key !== illegal) throw new TypeError("Illegal constructor");
+    this.cron = cron;
+    this.scheduledTime = scheduledTime;
+  }
+  noRetry() {}
+  get [SymbolToStringTag]() {
+    return "ScheduledController";
+  }
+}
+
+class ScheduledEvent extends event.Event {
+  #controller;
+  #ctx;
+  constructor(controller, ctx) {
+    super("scheduled");
+    this.#controller = controller;
+    this.#ctx = ctx;
+  }
+  get cron() {
+    return this.#controller.cron;
+  }
+  get scheduledTime() {
+    return this.#controller.scheduledTime;
+  }
+  waitUntil(promise) {
+    this.#ctx.waitUntil(promise);
+  }
+  noRetry() {}
+}
+
+/**
+ * `/cdn-cgi/handler/scheduled[?cron=...][&time=ms]`, as wrangler dev serves
+ * it (any method): runs the scheduled handler, waits for it and its
+ * waitUntil() promises, and answers `ok`, or 500 `exception`.
+ */
+async function scheduled(head, url) {
+  if (head.bodyRid !== null) core.tryClose(head.bodyRid);
+  const text = (status, body) =>
+    op_kiln_respond(
+      head.id,
+      status,
+      [["content-type", "text/plain;charset=UTF-8"]],
+      head.method === "HEAD" ? core.encode("") : core.encode(body),
+    );
+  const cron = url.searchParams.get("cron") ?? "";
+  const time = url.searchParams.get("time");
+  let scheduledTime = DateNow();
+  if (time !== null && time !== "") {
+    scheduledTime = NumberParseInt(time);
+    if (NumberIsNaN(scheduledTime)) {
+      return text(500, "TypeError: The value cannot be converted because it is not a valid Date.");
+    }
+  }
+  const controller = new ScheduledController(illegal, cron, scheduledTime);
+  const ctx = new ExecutionContext(illegal, true);
+  try {
+    if (callScheduled === null) {
+      throw new Error("Handler does not export a scheduled() function");
+    }
+    await callScheduled(controller, ctx);
+    for (const promise of ctx[_pending]) await promise;
+  } catch (error) {
+    console.error("Uncaught", error);
+    return text(500, "exception");
+  }
+  text(200, "ok");
 }
 
 function serviceWorkerHandler() {
@@ -322,6 +432,14 @@ function isWebSocketRequest(head) {
 // own endpoints under /cdn-cgi/ too).
 const CONTROL_HIBERNATE = "/cdn-cgi/kiln/hibernate";
 
+/** wrangler dev's `/cdn-cgi/handler/...` endpoints (cron triggers). */
+function handlerPath(head) {
+  if (head.url.indexOf("/cdn-cgi/") === -1) return null;
+  const url = new URL(head.url);
+  if (url.pathname === "/cdn-cgi/mf/scheduled") return url;
+  return url.pathname.startsWith("/cdn-cgi/handler/") ? url : null;
+}
+
 function controlPath(head) {
   const at = head.url.indexOf("/cdn-cgi/kiln/");
   if (at === -1) return null;
@@ -358,6 +476,25 @@ async function handle(head) {
   let response;
   const controlUrl = head.durableObject === null ? controlPath(head) : null;
   if (controlUrl !== null) return control(head, controlUrl);
+  const handlerUrl = head.durableObject === null ? handlerPath(head) : null;
+  if (handlerUrl !== null) {
+    if (handlerUrl.pathname === "/cdn-cgi/handler/scheduled") return scheduled(head, handlerUrl);
+    if (handlerUrl.pathname === "/cdn-cgi/mf/scheduled") {
+      console.warn(
+        "Triggering scheduled handlers via a request to `/cdn-cgi/mf/scheduled` is deprecated; send a request to `/cdn-cgi/handler/scheduled` instead.",
+      );
+      return scheduled(head, handlerUrl);
+    }
+    if (head.bodyRid !== null) core.tryClose(head.bodyRid);
+    return op_kiln_respond(
+      head.id,
+      404,
+      [["content-type", "text/plain;charset=UTF-8"]],
+      core.encode(
+        `"${handlerUrl.pathname}" is not a valid handler. Did you mean to use "/cdn-cgi/handler/scheduled"?`,
+      ),
+    );
+  }
   try {
     const request = toRequest(head);
     if (head.durableObject !== null) {

@@ -247,6 +247,15 @@ fn dev(args: DevArgs) -> Result<(), String> {
       .into_iter()
       .map(|s| (s.binding, s.service))
       .collect();
+    if !spec.crons.is_empty() {
+      let list: Vec<&str> = spec.crons.iter().map(|c| c.expression.as_str()).collect();
+      eprintln!(
+        "kiln: worker \"{}\": cron triggers {} run on schedule (UTC); to run one now: curl \"http://{address}/cdn-cgi/handler/scheduled?cron={}\"",
+        spec.name,
+        list.join(", "),
+        list[0].replace(' ', "+")
+      );
+    }
     ready.push((spec.name.clone(), address));
     workers.push((spec, listener));
   }

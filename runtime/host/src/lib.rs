@@ -12,6 +12,7 @@ pub mod actor_id;
 pub mod assets;
 pub mod compat;
 pub mod config;
+pub mod cron;
 pub mod http;
 pub mod kv_store;
 pub mod registry;

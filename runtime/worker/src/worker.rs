@@ -136,11 +136,14 @@ fn run_thread(
       requests: tx.clone(),
       assets,
     };
+    let crons = spec.crons.clone();
     tokio::task::spawn_local(async move {
       let Ok(order) = serve_rx.await else { return };
       match tokio::net::TcpListener::from_std(order.listener) {
         Ok(listener) => {
           let _ = order.done.send(Ok(()));
+          // Cron triggers run once the worker serves.
+          tokio::task::spawn_local(kiln_host::cron::run(crons, owner.requests.clone()));
           server::serve(listener, owner, order.router).await;
         }
         Err(e) => {

@@ -190,6 +190,8 @@ pub struct EffectiveConfig {
   /// The configured rules only; `module_rules` adds wrangler's defaults.
   pub rules: Vec<RuleConfig>,
   pub kv_namespaces: Vec<KvNamespace>,
+  /// `[triggers] crons`.
+  pub crons: Vec<String>,
   /// `[assets]` as configured (checked by `validate`, resolved by
   /// `plan_worker`).
   pub assets: Option<Map<String, Value>>,
@@ -570,6 +572,7 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     })
     .unwrap_or_default();
   EffectiveConfig {
+    crons: strings(table.get("triggers").and_then(|t| t.get("crons"))),
     assets: table.get("assets").and_then(Value::as_object).cloned(),
     unemulated: unemulated(table),
     kv_namespaces,
@@ -789,17 +792,6 @@ fn unemulated(table: &Map<String, Value>) -> Vec<String> {
         "Queue consumer of \"{name}\" (queues.consumers: queue() is never called)"
       ));
     }
-  }
-  if let Some(crons) = table
-    .get("triggers")
-    .and_then(|t| t.get("crons"))
-    .and_then(Value::as_array)
-    .filter(|c| !c.is_empty())
-  {
-    out.push(format!(
-      "{} cron trigger(s) (triggers.crons: scheduled() is never called)",
-      crons.len()
-    ));
   }
   for item in table
     .get("unsafe")
@@ -1090,6 +1082,8 @@ pub struct WorkerSpec {
   pub has_script: bool,
   /// KV namespaces, in `<state_dir>/v3/kv/<id>/`.
   pub kv_namespaces: Vec<KvNamespace>,
+  /// Cron triggers, checked.
+  pub crons: Vec<crate::cron::Schedule>,
   /// Where local state lives (Durable Objects under
   /// `<state_dir>/v3/do/<worker>-<Class>/`); `None` keeps it in memory.
   pub state_dir: Option<PathBuf>,
@@ -1185,6 +1179,15 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
     .assets
     .as_ref()
     .and_then(|table| resolve_assets(table, &config_dir, &mut diag));
+  let crons: Vec<crate::cron::Schedule> = config
+    .crons
+    .iter()
+    .filter_map(|c| {
+      crate::cron::Schedule::parse(c)
+        .map_err(|e| diag.errors.push(format!("[triggers] crons: {e}")))
+        .ok()
+    })
+    .collect();
   let has_script = script.is_some() || config.main.is_some();
   if let (Some(table), false) = (&config.assets, has_script) {
     if table.get("binding").is_some() {
@@ -1368,6 +1371,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       durable_object_classes,
       module_rules,
       kv_namespaces: config.kv_namespaces.clone(),
+      crons,
       assets,
       has_script,
       state_dir,

@@ -1067,7 +1067,6 @@ fn bindings_kiln_does_not_emulate_are_named() {
       "D1 database \"DB\" (d1_databases)",
       "Workers AI \"AI\" (ai)",
       "Queue producer \"Q\" (queues.producers)",
-      "1 cron trigger(s) (triggers.crons: scheduled() is never called)",
     ]
   );
   let (config, _) = diagnose("wrangler.toml", "name = \"plain\"\n", None);
