@@ -194,8 +194,33 @@ function serviceWorkerScheduled(controller, ctx) {
   if (event.listenerCount(globalThis, "scheduled") === 0) {
     throw new Error("Handler does not export a scheduled() function");
   }
-  const scheduledEvent = new ScheduledEvent(controller, ctx);
-  globalThis.dispatchEvent(scheduledEvent);
+  dispatchCatching(new ScheduledEvent(controller, ctx));
+}
+
+/**
+ * Dispatches `ev` on the global scope and throws what a listener threw.
+ * deno's EventTarget reports a listener's exception as an `error` event on
+ * the global scope and, when nothing cancels it, as an uncaught exception
+ * that stops the isolate's event loop (and with it this worker's serving);
+ * here it fails the event instead, as in workerd.
+ */
+function dispatchCatching(ev) {
+  let failed = false;
+  let failure;
+  const onError = (errorEvent) => {
+    if (!failed) {
+      failed = true;
+      failure = errorEvent.error;
+    }
+    errorEvent.preventDefault();
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    globalThis.dispatchEvent(ev);
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  if (failed) throw failure;
 }
 
 // ---------------------------------------------------------------------------
@@ -283,7 +308,7 @@ function serviceWorkerHandler() {
       ctx,
       [illegal]: true,
     });
-    globalThis.dispatchEvent(fetchEvent);
+    dispatchCatching(fetchEvent);
     const response = fetchEvent[_respondWith];
     if (response === null) {
       throw new Error(

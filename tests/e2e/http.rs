@@ -51,6 +51,12 @@ async fn service_worker_format_with_vars_as_globals() {
   // respondWith(undefined) is a handler error, not a crash.
   assert_eq!(kiln.get("/no-respond").await.status, 500);
   assert_eq!(kiln.get("/again").await.status, 200);
+  // So is a listener that throws; the worker keeps serving (it used to stop
+  // its event loop, and with it every later request).
+  assert_eq!(kiln.get("/throw").await.status, 500);
+  assert_eq!(kiln.get("/after-throw").await.status, 200);
+  kiln.wait_for_output("Uncaught Error: listener threw");
+  kiln.assert_alive();
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 // A service-worker format worker: no exports, a fetch listener on the
 // global scope, and its vars as globals.
 addEventListener("fetch", (event) => {
+  // A listener that throws fails its request, and only it.
+  if (new URL(event.request.url).pathname === "/throw") throw new Error("listener threw");
   event.respondWith(handle(event.request));
 });
 

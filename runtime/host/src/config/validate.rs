@@ -294,6 +294,19 @@ pub fn check_level(
   if let Some(value) = table.get("assets") {
     check_assets(value, diag);
   }
+  if let Some(triggers) = table.get("triggers") {
+    if let Some(crons) = triggers.get("crons") {
+      if !crons
+        .as_array()
+        .is_some_and(|a| a.iter().all(Value::is_string))
+      {
+        diag.errors.push(format!(
+          "Expected \"triggers.crons\" to be of type array, but got {}.",
+          show(triggers)
+        ));
+      }
+    }
+  }
   if let Some(value) = table.get("kv_namespaces") {
     check_kv_namespaces(
       value,
