@@ -47,6 +47,7 @@ const {
   SafeSet,
   String,
   StringPrototypeEndsWith,
+  StringPrototypeReplace,
   StringPrototypeToLowerCase,
   Symbol,
   SymbolIterator,
@@ -243,7 +244,7 @@ class WebSocket extends event.EventTarget {
     } else if (isArrayBuffer(message)) {
       op_ws_send_binary(s.id, new Uint8Array(message));
     } else {
-      op_ws_send_text(s.id, String(message));
+      op_ws_send_text(s.id, wellFormed(String(message)));
     }
   }
 
@@ -381,6 +382,19 @@ function viewBytes(view) {
 
 function isArrayBuffer(value) {
   return ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, value);
+}
+
+/**
+ * `text` with each unpaired surrogate replaced by U+FFFD, as a text frame
+ * must carry UTF-8 (the engine's own conversion would make three U+FFFD of
+ * one surrogate). The check is native and the common case costs no copy.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+function wellFormed(text) {
+  if (typeof text.isWellFormed === "function") {
+    return text.isWellFormed() ? text : text.toWellFormed();
+  }
+  return StringPrototypeReplace(text, LONE_SURROGATE, "\uFFFD");
 }
 
 /** Queues a Close frame: `code` null sends one with an empty body. */

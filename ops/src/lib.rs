@@ -115,12 +115,15 @@ deno_core::extension!(
   // The bootstrap module already asks for the worker's facts, so they must be
   // in the op state before any JavaScript runs.
   state = |state, options| {
+    let increased = options.info.flags.contains(&"increase_websocket_message_size");
     state.put(options.info);
     state.put(options.queue);
     state.put(options.services);
     state.put(options.durable_objects);
     state.put(options.kv);
     state.put(options.assets);
-    state.put(websocket::new_hub());
+    let hub = websocket::new_hub();
+    hub.borrow_mut().limits = websocket::conn::Limits::new(increased);
+    state.put(hub);
   },
 );

@@ -655,3 +655,66 @@ async fn message_listeners_follow_the_event_target_rules() {
   assert_eq!(r["after"], json!([{}, 0]));
   kiln.wait_for_output("listener failure");
 }
+
+/// A string with unpaired surrogates goes out as well-formed UTF-8, each
+/// unpaired surrogate one U+FFFD (a lone high, a lone low, a reversed pair,
+/// one at the end), a real pair untouched; a close reason likewise.
+#[tokio::test]
+async fn unpaired_surrogates_become_one_replacement_character_each() {
+  let kiln = start();
+  let mut client = WsClient::connect(new_date(&kiln), "/surrogates").await;
+  let mut texts = Vec::new();
+  for _ in 0..5 {
+    let frame = client.read_frame().await.expect("a text frame");
+    assert_eq!(frame.opcode, 0x1, "{frame:?}");
+    texts.push(frame.payload);
+  }
+  let replacement = "\u{FFFD}";
+  assert_eq!(
+    texts,
+    [
+      format!("a{replacement}b").into_bytes(),
+      format!("a{replacement}b").into_bytes(),
+      format!("{replacement}{replacement}").into_bytes(),
+      format!("end{replacement}").into_bytes(),
+      "pair\u{1F600}".as_bytes().to_vec(),
+    ]
+  );
+  let close = client.read_frame().await.expect("a Close");
+  assert_eq!(close.close(), (Some(1000), format!("r{replacement}")));
+}
+
+/// `increase_websocket_message_size` (experimental, as in workerd) raises
+/// the incoming limit to 128 MiB: a 33 MiB message is echoed whole, and the
+/// limit the 1009 names is 128 MiB.
+#[tokio::test]
+async fn increase_websocket_message_size_raises_the_limit_to_128_mib() {
+  let kiln = Kiln::start_in(
+    &workers_dir(),
+    &[
+      "echo",
+      "--experimental",
+      "--compatibility-flags",
+      "increase_websocket_message_size",
+    ],
+  );
+  let mut client = WsClient::connect(kiln.addr, "/").await;
+  let big: Vec<u8> = (0..33 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
+  client.send_binary(&big).await;
+  let echo = client
+    .read_frame_within(std::time::Duration::from_secs(30))
+    .await
+    .expect("an echo within 30 s")
+    .expect("an echo");
+  assert_eq!(echo.opcode, 0x2);
+  assert!(echo.payload == big, "the 33 MiB echo differs");
+  // Over the raised limit, by a frame header alone (no 128 MiB is sent).
+  client
+    .send_raw(&[0x82, 0x7F, 0, 0, 0, 0, 0x0A, 0, 0, 0])
+    .await;
+  let frame = client.read_frame().await.expect("a Close");
+  let (code, reason) = frame.close();
+  assert_eq!(code, Some(1009), "{reason}");
+  assert!(reason.contains("> 134217728"), "{reason}");
+  kiln.assert_alive();
+}

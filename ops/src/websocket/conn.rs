@@ -13,9 +13,38 @@ use super::hub::{EndId, Msg, Route, SharedHub};
 
 /// The largest incoming message (workerd's `WEBSOCKET_MAX_MESSAGE_SIZE`).
 pub const MAX_MESSAGE_SIZE: usize = 32 << 20;
-/// The largest single frame fastwebsockets buffers before kiln measures it:
-/// larger frames are refused unread.
-const MAX_FRAME_SIZE: usize = 64 << 20;
+/// The same with `increase_websocket_message_size` (as workerd).
+pub const INCREASED_MAX_MESSAGE_SIZE: usize = 128 << 20;
+
+/// An isolate's incoming size limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+  pub max_message: usize,
+  /// The largest single frame fastwebsockets buffers before kiln measures
+  /// it: larger frames are refused unread. Above the message limit, so that
+  /// every message up to it is measured exactly.
+  pub max_frame: usize,
+}
+
+impl Limits {
+  pub fn new(increased: bool) -> Limits {
+    let max_message = if increased {
+      INCREASED_MAX_MESSAGE_SIZE
+    } else {
+      MAX_MESSAGE_SIZE
+    };
+    Limits {
+      max_message,
+      max_frame: max_message + (32 << 20),
+    }
+  }
+}
+
+impl Default for Limits {
+  fn default() -> Limits {
+    Limits::new(false)
+  }
+}
 /// A network end stops reading from its socket while this many bytes of
 /// its peer's events wait for their reader.
 const BACKPRESSURE_BYTES: usize = 1 << 20;
@@ -27,17 +56,17 @@ pub async fn run_network_end<S>(hub: SharedHub, id: EndId, io: S, role: Role)
 where
   S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
 {
-  let (peer, writer_notify) = {
+  let (peer, writer_notify, limits) = {
     let h = hub.borrow();
     let Some(end) = h.ends.get(&id) else { return };
-    (end.peer, end.writer.clone())
+    (end.peer, end.writer.clone(), h.limits)
   };
   let mut ws = WebSocket::after_handshake(io, role);
   // kiln answers Close frames itself: whether and when is the worker's
   // decision (allowHalfOpen). Pings are answered without JavaScript.
   ws.set_auto_close(false);
   ws.set_auto_pong(true);
-  ws.set_max_message_size(MAX_FRAME_SIZE);
+  ws.set_max_message_size(limits.max_frame);
   let (mut read, mut write) = ws.split(|io| {
     let (r, w) = tokio::io::split(io);
     // The writer coalesces the frames queued since its last wake-up into
@@ -53,7 +82,7 @@ where
     let closed_in = closed_in.clone();
     let writer_notify = writer_notify.clone();
     async move {
-      let outcome = read_messages(&hub, id, peer, &mut read).await;
+      let outcome = read_messages(&hub, id, peer, &mut read, limits).await;
       match outcome {
         ReadEnd::Closed => {}
         ReadEnd::Disconnected => hub.borrow_mut().deliver(peer, Msg::Disconnected),
@@ -178,6 +207,7 @@ async fn read_messages<S>(
   id: EndId,
   peer: EndId,
   read: &mut fastwebsockets::WebSocketRead<S>,
+  limits: Limits,
 ) -> ReadEnd
 where
   S: tokio::io::AsyncRead + Unpin,
@@ -205,7 +235,7 @@ where
     };
     let frame = match read.read_frame(&mut send_pong).await {
       Ok(frame) => frame,
-      Err(e) => return read_error(e),
+      Err(e) => return read_error(e, limits),
     };
     let payload = match frame.payload {
       Payload::Bytes(b) => b,
@@ -231,8 +261,8 @@ where
           return ReadEnd::ProtocolError(1002, "Expected continuation frame".into());
         }
         if frame.fin {
-          if payload.len() > MAX_MESSAGE_SIZE {
-            return too_large(payload.len());
+          if payload.len() > limits.max_message {
+            return too_large(payload.len(), limits);
           }
           let msg = finish(frame.opcode, payload);
           match msg {
@@ -248,8 +278,8 @@ where
           return ReadEnd::ProtocolError(1002, "Unexpected continuation frame".into());
         };
         buf.extend_from_slice(&payload);
-        if buf.len() > MAX_MESSAGE_SIZE {
-          return too_large(buf.len());
+        if buf.len() > limits.max_message {
+          return too_large(buf.len(), limits);
         }
         if frame.fin {
           match finish(opcode, buf) {
@@ -273,10 +303,10 @@ fn truncate_utf8(text: &str, max: usize) -> String {
   text[..end].to_string()
 }
 
-fn too_large(size: usize) -> ReadEnd {
+fn too_large(size: usize, limits: Limits) -> ReadEnd {
   ReadEnd::ProtocolError(
     1009,
-    format!("Message is too large: {size} > {MAX_MESSAGE_SIZE}"),
+    format!("Message is too large: {size} > {}", limits.max_message),
   )
 }
 
@@ -322,14 +352,17 @@ fn parse_close(payload: &[u8]) -> Result<(Option<u16>, String), ReadEnd> {
   }
 }
 
-fn read_error(e: WebSocketError) -> ReadEnd {
+fn read_error(e: WebSocketError, limits: Limits) -> ReadEnd {
   match e {
     WebSocketError::UnexpectedEOF
     | WebSocketError::IoError(_)
     | WebSocketError::ConnectionClosed => ReadEnd::Disconnected,
     WebSocketError::FrameTooLarge => ReadEnd::ProtocolError(
       1009,
-      format!("Message is too large: more than {MAX_FRAME_SIZE} > {MAX_MESSAGE_SIZE}"),
+      format!(
+        "Message is too large: more than {} > {}",
+        limits.max_frame, limits.max_message
+      ),
     ),
     WebSocketError::InvalidUTF8 => {
       ReadEnd::ProtocolError(1007, "Invalid UTF-8 in text frame".into())

@@ -93,6 +93,8 @@ impl End {
 
 #[derive(Default)]
 pub struct Hub {
+  /// Incoming size limits (`increase_websocket_message_size`).
+  pub limits: super::conn::Limits,
   /// Per Durable Object ("Class:hex"): the auto-response pair its
   /// hibernatable sockets answer without waking it.
   pub(crate) auto_responses: HashMap<Rc<str>, AutoResponse>,

@@ -287,6 +287,17 @@ export default {
         client.accept();
         return new Response(null, { status: 101, webSocket: client });
       }
+      case "/surrogates": {
+        // Strings that are not well-formed UTF-16, sent as text and as a
+        // close reason.
+        const [client, server] = Object.values(new WebSocketPair());
+        server.accept();
+        for (const text of ["a\uD800b", "a\uDC00b", "\uDC00\uD800", "end\uD800", "pair\uD83D\uDE00"]) {
+          server.send(text);
+        }
+        server.close(1000, "r\uDBFF");
+        return new Response(null, { status: 101, webSocket: client });
+      }
       case "/returned-twice": {
         const [client] = Object.values(new WebSocketPair());
         globalThis.reused ??= client;
