@@ -23,6 +23,7 @@ const {
   streams,
   webSocketOf,
   websocket,
+  withListenerErrors,
   workerFacts,
 } = core.loadExtScript("ext:kiln/global_scope.js");
 const { ASSETS, Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
@@ -204,23 +205,17 @@ function serviceWorkerScheduled(controller, ctx) {
  * that stops the isolate's event loop (and with it this worker's serving);
  * here it fails the event instead, as in workerd.
  */
-function dispatchCatching(ev) {
-  let failed = false;
-  let failure;
-  const onError = (errorEvent) => {
-    if (!failed) {
-      failed = true;
-      failure = errorEvent.error;
-    }
-    errorEvent.preventDefault();
-  };
-  globalThis.addEventListener("error", onError);
-  try {
-    globalThis.dispatchEvent(ev);
-  } finally {
-    globalThis.removeEventListener("error", onError);
+function dispatchCatching(ev, answered = () => false) {
+  const errors = [];
+  withListenerErrors((error) => ArrayPrototypePush(errors, error), () => globalThis.dispatchEvent(ev));
+  // kiln cannot tell a listener's own exception from one of an EventTarget
+  // it dispatched to meanwhile; an event that got its answer (respondWith)
+  // stands, and what was thrown is reported.
+  if (errors.length > 0 && !answered()) {
+    for (let i = 1; i < errors.length; i++) reportException(errors[i]);
+    throw errors[0];
   }
-  if (failed) throw failure;
+  for (const error of errors) reportException(error);
 }
 
 // ---------------------------------------------------------------------------
@@ -308,7 +303,7 @@ function serviceWorkerHandler() {
       ctx,
       [illegal]: true,
     });
-    dispatchCatching(fetchEvent);
+    dispatchCatching(fetchEvent, () => fetchEvent[_respondWith] !== null);
     const response = fetchEvent[_respondWith];
     if (response === null) {
       throw new Error(

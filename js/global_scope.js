@@ -94,6 +94,30 @@ function reportException(error) {
   console.error("Uncaught", error);
 }
 core.setReportExceptionCallback(reportException);
+
+// An exception thrown by an event listener (of any EventTarget) reaches
+// deno's EventTarget as an `error` event on the global scope, and, unless
+// something cancels it, as an uncaught exception that stops the isolate's
+// event loop and with it the worker. In Workers it is reported and the
+// dispatch goes on, so kiln cancels it here and reports it; while kiln
+// dispatches an event of its own (js/dispatch.js), the exception goes to
+// that event instead.
+let listenerErrorCapture = null;
+function onListenerError(errorEvent) {
+  errorEvent.preventDefault();
+  if (listenerErrorCapture !== null) listenerErrorCapture(errorEvent.error);
+  else reportException(errorEvent.error);
+}
+/** Runs `fn`; an exception a listener throws meanwhile goes to `capture`. */
+function withListenerErrors(capture, fn) {
+  const previous = listenerErrorCapture;
+  listenerErrorCapture = capture;
+  try {
+    return fn();
+  } finally {
+    listenerErrorCapture = previous;
+  }
+}
 websocket.configure(flags, reportException);
 
 function wrapCallback(callback, method) {
@@ -434,6 +458,7 @@ function installGlobalScope(extra) {
   event.saveGlobalThisReference(globalThis);
   event.setEventTargetData(globalThis);
   globalThis[webidl.brand] = webidl.brand;
+  globalThis.addEventListener("error", onListenerError);
   ObjectDefineProperty(globalThis, "self", {
     get() {
       return globalThis;
@@ -456,6 +481,7 @@ return {
   response,
   setTimerHold,
   streams,
+  withListenerErrors,
   webSocketOf,
   websocket,
   workerFacts,

@@ -56,6 +56,15 @@ async fn service_worker_format_with_vars_as_globals() {
   assert_eq!(kiln.get("/throw").await.status, 500);
   assert_eq!(kiln.get("/after-throw").await.status, 200);
   kiln.wait_for_output("Uncaught Error: listener threw");
+  // A listener of the worker's own EventTarget that throws is reported and
+  // the dispatch goes on (it used to stop the worker the same way).
+  let reply = kiln.get("/target-throws").await;
+  assert_eq!(
+    (reply.status, reply.text()),
+    (200, "first,second".to_string())
+  );
+  kiln.wait_for_output("Uncaught Error: a listener threw");
+  assert_eq!(kiln.get("/still-serving").await.status, 200);
   kiln.assert_alive();
 }
 
