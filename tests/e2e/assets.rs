@@ -44,15 +44,14 @@
 //! reference. wrangler comes from `make reference` (tests/reference).
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
-use std::os::unix::process::CommandExt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use bytes::Bytes;
 use kiln_tests::workerd::TempDir;
-use kiln_tests::wrangler::{wrangler_bin, Wrangler};
+use kiln_tests::wrangler::{self, Wrangler};
 use kiln_tests::{kiln_bin, run_with_deadline, send, workers_dir, Kiln, Reply};
 use serde_json::{json, Value};
 
@@ -1228,62 +1227,7 @@ const BAD_CONFIGS: [(&str, &[&str]); 8] = [
 /// answers what it printed (stdout, then stderr).
 fn wrangler_refuses(config: &str) -> String {
   let copy = reference_copy(config);
-  let home = copy.path().join("home");
-  std::fs::create_dir_all(&home).expect("create wrangler's config folder");
-  let inspector_port = TcpListener::bind("127.0.0.1:0")
-    .and_then(|l| l.local_addr())
-    .expect("free port")
-    .port()
-    .to_string();
-  let mut command = Command::new(wrangler_bin());
-  command
-    .args([
-      "dev",
-      "-c",
-      config,
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      "0",
-    ])
-    .args(["--inspector-port", &inspector_port])
-    .arg("--show-interactive-dev-session=false")
-    .current_dir(copy.path())
-    .env("WRANGLER_SEND_METRICS", "false")
-    .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-    .env("XDG_CONFIG_HOME", &home)
-    .env("WRANGLER_LOG_PATH", home.join("logs"))
-    .env("WRANGLER_REGISTRY_PATH", home.join("registry"))
-    .env("NO_COLOR", "1")
-    .env("FORCE_COLOR", "0")
-    // Its own process group, to kill whatever it started with it.
-    .process_group(0);
-  let result = run_with_deadline(&mut command, Duration::from_secs(60));
-  let pid = match &result {
-    Ok(_) => None,
-    Err(overdue) => Some(overdue.pid),
-  };
-  if let Some(pid) = pid {
-    let _ = Command::new("kill")
-      .args(["-KILL", "--", &format!("-{pid}")])
-      .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null())
-      .status();
-  }
-  match result {
-    Ok(exit) => {
-      let out = format!("{}{}", exit.stdout, exit.stderr);
-      assert!(
-        exit.code.is_some_and(|code| code != 0),
-        "wrangler dev -c {config} should fail; it exited with {:?}:\n{out}",
-        exit.code
-      );
-      out
-    }
-    Err(overdue) => panic!("wrangler dev -c {config} should fail at once: {overdue}"),
-  }
+  wrangler::refuses(config, copy.path()).1
 }
 
 #[test]

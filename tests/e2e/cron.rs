@@ -41,14 +41,13 @@
 //! reference. wrangler comes from `make reference` (tests/reference).
 
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use kiln_tests::json::assert_json_with;
 use kiln_tests::workerd::TempDir;
-use kiln_tests::wrangler::{wrangler_bin, Wrangler};
-use kiln_tests::{run_to_exit, run_with_deadline, send, workers_dir, Kiln};
+use kiln_tests::wrangler::{self, Wrangler};
+use kiln_tests::{run_to_exit, send, workers_dir, Kiln};
 use serde_json::{json, Value};
 
 /// What the trigger answers when the handler succeeded / failed.
@@ -254,42 +253,9 @@ async fn transcript(side: &Side, steps: &[Step], with_seen: bool) -> Value {
   report
 }
 
-/// The paths where two JSON values differ.
-fn diff(path: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
-  match (want, got) {
-    (Value::Object(a), Value::Object(b)) => {
-      for (k, v) in a {
-        match b.get(k) {
-          Some(w) => diff(&format!("{path}.{k}"), v, w, out),
-          None => out.push(format!("{path}.{k}: expected {v}, missing")),
-        }
-      }
-      for (k, v) in b {
-        if !a.contains_key(k) {
-          out.push(format!("{path}.{k}: unexpected {v}"));
-        }
-      }
-    }
-    (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-      for (i, (v, w)) in a.iter().zip(b).enumerate() {
-        diff(&format!("{path}[{i}]"), v, w, out);
-      }
-    }
-    _ if want != got => out.push(format!("{path}: expected {want}, got {got}")),
-    _ => {}
-  }
-}
-
-fn assert_json(what: &str, want: &Value, got: &Value, output: &str) {
-  let mut out = Vec::new();
-  diff("$", want, got, &mut out);
-  assert!(
-    out.is_empty(),
-    "{what}:\n  {}\n-- expected:\n{}\n-- got:\n{}\n-- it printed:\n{output}",
-    out.join("\n  "),
-    serde_json::to_string_pretty(want).unwrap(),
-    serde_json::to_string_pretty(got).unwrap()
-  );
+/// What a side printed, to follow a failed comparison.
+fn printed(side: &Side) -> String {
+  format!("\n-- it printed:\n{}", side.tail())
 }
 
 /// Runs `steps` on every side: wrangler must answer `want` (else the
@@ -300,7 +266,7 @@ async fn check(sides: &[Side], steps: &[Step], with_seen: bool, want: &Value) {
     let got = transcript(side, steps, with_seen).await;
     match side.kind {
       Kind::Wrangler => {
-        assert_json("wrangler (the reference)", want, &got, &side.tail());
+        assert_json_with("wrangler (the reference)", want, &got, &printed(side));
         reference = Some(got);
       }
       Kind::Kiln => {
@@ -326,9 +292,14 @@ async fn check(sides: &[Side], steps: &[Step], with_seen: bool, want: &Value) {
           }
         }
         if let Some(reference) = &reference {
-          assert_json("kiln differs from wrangler", reference, &got, &side.tail());
+          assert_json_with(
+            "kiln differs from wrangler",
+            reference,
+            &got,
+            &printed(side),
+          );
         }
-        assert_json("kiln", want, &got, &side.tail());
+        assert_json_with("kiln", want, &got, &printed(side));
       }
     }
   }
@@ -737,41 +708,8 @@ fn crons_that_are_not_an_array_are_refused() {
     std::fs::copy(workers_dir().join("cron").join(file), project.join(file))
       .unwrap_or_else(|e| panic!("copy {file}: {e}"));
   }
-  let home = work.path().join("home");
-  std::fs::create_dir_all(&home).expect("create wrangler's config folder");
-  let mut command = Command::new(wrangler_bin());
-  command
-    .args([
-      "dev",
-      "-c",
-      "bad-crons.toml",
-      "--local",
-      "--ip",
-      "127.0.0.1",
-    ])
-    .args(["--port", "0", "--show-interactive-dev-session=false"])
-    .current_dir(&project)
-    .env("WRANGLER_SEND_METRICS", "false")
-    .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-    .env("XDG_CONFIG_HOME", &home)
-    .env("WRANGLER_LOG_PATH", home.join("logs"))
-    .env("WRANGLER_REGISTRY_PATH", home.join("registry"))
-    .env("NO_COLOR", "1")
-    .env("FORCE_COLOR", "0")
-    .stdin(Stdio::null())
-    .process_group(0);
-  let exit = match run_with_deadline(&mut command, Duration::from_secs(60)) {
-    Ok(exit) => exit,
-    Err(overdue) => {
-      // It started after all: kill what it started with it.
-      let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", overdue.pid)])
-        .status();
-      panic!("wrangler dev with `crons = \"*/5 * * * *\"`: {overdue}");
-    }
-  };
-  let printed = format!("{}{}", exit.stdout, exit.stderr);
-  assert_eq!(exit.code, Some(1), "wrangler printed:\n{printed}");
+  let (code, printed) = wrangler::refuses("bad-crons.toml", &project);
+  assert_eq!(code, Some(1), "wrangler printed:\n{printed}");
   assert!(
     printed.contains(
       "Expected \"triggers.crons\" to be of type array, but got {\"crons\":\"*/5 * * * *\"}."

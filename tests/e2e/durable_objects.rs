@@ -40,6 +40,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use kiln_tests::json::{assert_json, error, ok, undef};
 use kiln_tests::workerd::{TempDir, Workerd, WorkerdConfig};
 use kiln_tests::ws::WsClient;
 use kiln_tests::{send, workers_dir, Kiln};
@@ -213,44 +214,6 @@ fn sides(persist: bool) -> Vec<Side> {
 // ---------------------------------------------------------------------------
 // Comparing.
 
-/// The paths where two JSON values differ.
-fn diff(path: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
-  match (want, got) {
-    (Value::Object(a), Value::Object(b)) => {
-      for (k, v) in a {
-        match b.get(k) {
-          Some(w) => diff(&format!("{path}.{k}"), v, w, out),
-          None => out.push(format!("{path}.{k}: expected {v}, missing")),
-        }
-      }
-      for (k, v) in b {
-        if !a.contains_key(k) {
-          out.push(format!("{path}.{k}: unexpected {v}"));
-        }
-      }
-    }
-    (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-      for (i, (v, w)) in a.iter().zip(b).enumerate() {
-        diff(&format!("{path}[{i}]"), v, w, out);
-      }
-    }
-    _ if want != got => out.push(format!("{path}: expected {want}, got {got}")),
-    _ => {}
-  }
-}
-
-fn assert_json(what: &str, want: &Value, got: &Value) {
-  let mut out = Vec::new();
-  diff("$", want, got, &mut out);
-  assert!(
-    out.is_empty(),
-    "{what}:\n  {}\n-- expected:\n{}\n-- got:\n{}",
-    out.join("\n  "),
-    serde_json::to_string_pretty(want).unwrap(),
-    serde_json::to_string_pretty(got).unwrap()
-  );
-}
-
 /// Where kiln knowingly answers differently from workerd, each listed in
 /// docs/durable-objects.md: (scenario path prefix, JSON pointer, kiln's
 /// answer, why). kiln's answer there is asserted, then the rest compared.
@@ -347,14 +310,6 @@ fn same_everywhere(what: &str, sides: &[Side], values: &[Value]) {
   }
 }
 
-fn ok(v: Value) -> Value {
-  json!({ "ok": v })
-}
-
-fn error(name: &str, message: &str) -> Value {
-  json!({ "error": { "name": name, "message": message } })
-}
-
 /// An error thrown by the object's code, as the caller sees it.
 fn remote_error(name: &str, message: &str) -> Value {
   json!({ "error": { "name": name, "message": message, "remote": true } })
@@ -362,10 +317,6 @@ fn remote_error(name: &str, message: &str) -> Value {
 
 fn reset_error(message: &str) -> Value {
   json!({ "error": { "name": "Error", "message": message, "durableObjectReset": true } })
-}
-
-fn undef() -> Value {
-  json!({ "undefined": null })
 }
 
 /// Polls `path` until `done` holds for its JSON; fails after `within`.

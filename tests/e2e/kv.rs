@@ -31,6 +31,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use kiln_tests::json::{assert_json, error, ok, undef};
 use kiln_tests::workerd::TempDir;
 use kiln_tests::wrangler::Wrangler;
 use kiln_tests::{send, workers_dir, Kiln};
@@ -230,44 +231,6 @@ fn sides() -> Vec<Side> {
 // ---------------------------------------------------------------------------
 // Comparing.
 
-/// The paths where two JSON values differ.
-fn diff(path: &str, want: &Value, got: &Value, out: &mut Vec<String>) {
-  match (want, got) {
-    (Value::Object(a), Value::Object(b)) => {
-      for (k, v) in a {
-        match b.get(k) {
-          Some(w) => diff(&format!("{path}.{k}"), v, w, out),
-          None => out.push(format!("{path}.{k}: expected {v}, missing")),
-        }
-      }
-      for (k, v) in b {
-        if !a.contains_key(k) {
-          out.push(format!("{path}.{k}: unexpected {v}"));
-        }
-      }
-    }
-    (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-      for (i, (v, w)) in a.iter().zip(b).enumerate() {
-        diff(&format!("{path}[{i}]"), v, w, out);
-      }
-    }
-    _ if want != got => out.push(format!("{path}: expected {want}, got {got}")),
-    _ => {}
-  }
-}
-
-fn assert_json(what: &str, want: &Value, got: &Value) {
-  let mut out = Vec::new();
-  diff("$", want, got, &mut out);
-  assert!(
-    out.is_empty(),
-    "{what}:\n  {}\n-- expected:\n{}\n-- got:\n{}",
-    out.join("\n  "),
-    serde_json::to_string_pretty(want).unwrap(),
-    serde_json::to_string_pretty(got).unwrap()
-  );
-}
-
 /// Runs `/scenario/<name>` on every side: wrangler must answer `want` (else
 /// the expectation is wrong), and kiln must answer what wrangler answered.
 async fn check(sides: &[Side], name: &str, want: &Value) {
@@ -294,21 +257,9 @@ async fn check(sides: &[Side], name: &str, want: &Value) {
   }
 }
 
-fn ok(v: Value) -> Value {
-  json!({ "ok": v })
-}
-
-fn error(name: &str, message: &str) -> Value {
-  json!({ "error": { "name": name, "message": message } })
-}
-
 /// An error reported by its name only (its message is the engine's).
 fn error_named(name: &str) -> Value {
   json!({ "error": { "name": name } })
-}
-
-fn undef() -> Value {
-  json!({ "undefined": null })
 }
 
 /// A plain object, as the worker's `enc` tags it.

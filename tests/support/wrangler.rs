@@ -45,6 +45,71 @@ pub fn wrangler_bin() -> PathBuf {
   bin
 }
 
+/// `wrangler dev -c <config>` run in `project` as the tests run it: on
+/// loopback, any port, offline, no prompts nor metrics, its global files
+/// (logs, dev registry, metrics consent) under `home`, no colours, and its
+/// own process group, so that node's children (esbuild, workerd) can be
+/// killed with it.
+pub fn dev_command(bin: &Path, config: &Path, project: &Path, home: &Path) -> Command {
+  std::fs::create_dir_all(home).expect("create wrangler's config folder");
+  // wrangler's own port is chosen by the system (`--port 0`; it prints the
+  // one it got), but its inspector port would be the first free one from
+  // 9229 on, which tests running in parallel race for.
+  let inspector_port = TcpListener::bind("127.0.0.1:0")
+    .and_then(|l| l.local_addr())
+    .expect("free port")
+    .port()
+    .to_string();
+  let mut command = Command::new(bin);
+  command
+    .arg("dev")
+    .arg("-c")
+    .arg(config)
+    .args(["--local", "--ip", "127.0.0.1", "--port", "0"])
+    .args(["--inspector-port", &inspector_port])
+    .arg("--show-interactive-dev-session=false")
+    .current_dir(project)
+    .env("WRANGLER_SEND_METRICS", "false")
+    .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+    .env("XDG_CONFIG_HOME", home)
+    .env("WRANGLER_LOG_PATH", home.join("logs"))
+    .env("WRANGLER_REGISTRY_PATH", home.join("registry"))
+    .env("NO_COLOR", "1")
+    .env("FORCE_COLOR", "0")
+    .stdin(Stdio::null())
+    .process_group(0);
+  command
+}
+
+/// Runs `wrangler dev -c <config>` in `project` on a configuration it must
+/// refuse: fails unless it exits non-zero within 60 s (killing what it
+/// started if it does start). Answers its exit code and what it printed
+/// (stdout, then stderr).
+pub fn refuses(config: &str, project: &Path) -> (Option<i32>, String) {
+  let home = TempDir::new("wrangler-home");
+  let mut command = dev_command(&wrangler_bin(), Path::new(config), project, home.path());
+  match crate::run_with_deadline(&mut command, Duration::from_secs(60)) {
+    Ok(exit) => {
+      let printed = format!("{}{}", exit.stdout, exit.stderr);
+      assert!(
+        exit.code.is_some_and(|code| code != 0),
+        "wrangler dev -c {config} should fail; it exited with {:?}:\n{printed}",
+        exit.code
+      );
+      (exit.code, printed)
+    }
+    Err(overdue) => {
+      let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", overdue.pid)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+      panic!("wrangler dev -c {config} should fail at once: {overdue}");
+    }
+  }
+}
+
 /// A running `wrangler dev`; its process group is killed when dropped.
 pub struct Wrangler {
   child: Child,
@@ -86,38 +151,11 @@ impl Wrangler {
     let project = work_dir.path().join("worker");
     copy_files(source, &project);
     let home = work_dir.path().join("home");
-    std::fs::create_dir_all(&home).expect("create wrangler's config folder");
-    // wrangler's own port is chosen by the system (`--port 0`; it prints the
-    // one it got), but its inspector port would be the first free one from
-    // 9229 on, which tests running in parallel race for.
-    let inspector_port = TcpListener::bind("127.0.0.1:0")
-      .and_then(|l| l.local_addr())
-      .expect("free port")
-      .port()
-      .to_string();
-    let mut child = Command::new(bin)
-      .arg("dev")
-      .arg("-c")
-      .arg(config_name)
-      .args(["--local", "--ip", "127.0.0.1", "--port", "0"])
-      .args(["--inspector-port", &inspector_port])
+    let mut child = dev_command(bin, config_name, &project, &home)
       .arg("--persist-to")
       .arg(persist_to)
-      .arg("--show-interactive-dev-session=false")
-      .current_dir(&project)
-      .env("WRANGLER_SEND_METRICS", "false")
-      .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-      .env("XDG_CONFIG_HOME", &home)
-      .env("WRANGLER_LOG_PATH", home.join("logs"))
-      .env("WRANGLER_REGISTRY_PATH", home.join("registry"))
-      .env("NO_COLOR", "1")
-      .env("FORCE_COLOR", "0")
-      .stdin(Stdio::null())
       .stdout(Stdio::piped())
       .stderr(Stdio::piped())
-      // Its own process group, so that node's children (esbuild, workerd)
-      // can be killed with it.
-      .process_group(0)
       .spawn()
       .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
     let output = Arc::new(Mutex::new(String::new()));
