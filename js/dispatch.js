@@ -221,6 +221,8 @@ function dispatchCatching(ev, answered = () => false) {
 // ---------------------------------------------------------------------------
 // Scheduled events (cron triggers; runtime/host/src/cron.rs).
 
+const TEXT_PLAIN = "text/plain;charset=UTF-8";
+
 class ScheduledController {
   constructor(key, cron, scheduledTime) {
     if (key !== illegal) throw new TypeError("Illegal constructor");
@@ -259,14 +261,7 @@ class ScheduledEvent extends event.Event {
  * waitUntil() promises, and answers `ok`, or 500 `exception`.
  */
 async function scheduled(head, url) {
-  if (head.bodyRid !== null) core.tryClose(head.bodyRid);
-  const text = (status, body) =>
-    op_kiln_respond(
-      head.id,
-      status,
-      [["content-type", "text/plain;charset=UTF-8"]],
-      head.method === "HEAD" ? core.encode("") : core.encode(body),
-    );
+  const text = (status, body) => answer(head, status, TEXT_PLAIN, body);
   const cron = url.searchParams.get("cron") ?? "";
   const time = url.searchParams.get("time");
   let scheduledTime = DateNow();
@@ -447,74 +442,75 @@ function isWebSocketRequest(head) {
   return upgrade !== null && StringPrototypeToLowerCase(upgrade) === "websocket";
 }
 
-// kiln's control endpoint. Cloudflare never passes /cdn-cgi/ paths to a
-// worker, so no worker can expect requests there (wrangler dev serves its
-// own endpoints under /cdn-cgi/ too).
+// Endpoints of kiln and of wrangler dev under /cdn-cgi/: Cloudflare never
+// passes /cdn-cgi/ paths to a worker, so no worker can expect requests
+// there. Other /cdn-cgi/ paths go to the worker, as in wrangler dev.
 const CONTROL_HIBERNATE = "/cdn-cgi/kiln/hibernate";
 
-/** wrangler dev's `/cdn-cgi/handler/...` endpoints (cron triggers). */
-function handlerPath(head) {
-  if (head.url.indexOf("/cdn-cgi/") === -1) return null;
-  const url = new URL(head.url);
-  if (url.pathname === "/cdn-cgi/mf/scheduled") return url;
-  return url.pathname.startsWith("/cdn-cgi/handler/") ? url : null;
+/** Answers `head` with `body` (none for HEAD); the request body is dropped. */
+function answer(head, status, contentType, body) {
+  if (head.bodyRid !== null) core.tryClose(head.bodyRid);
+  op_kiln_respond(
+    head.id,
+    status,
+    [["content-type", contentType]],
+    core.encode(head.method === "HEAD" ? "" : body),
+  );
 }
 
-function controlPath(head) {
-  const at = head.url.indexOf("/cdn-cgi/kiln/");
-  if (at === -1) return null;
+/**
+ * Serves `head` if it is for one of the endpoints and answers true, else
+ * false: kiln's control (`/cdn-cgi/kiln/...`) and wrangler dev's handlers
+ * (`/cdn-cgi/handler/...`, the deprecated `/cdn-cgi/mf/scheduled`).
+ */
+function cdnCgi(head) {
+  if (head.durableObject !== null || head.url.indexOf("/cdn-cgi/") === -1) return false;
   const url = new URL(head.url);
-  return url.pathname.startsWith("/cdn-cgi/kiln/") ? url : null;
+  const path = url.pathname;
+  if (path.startsWith("/cdn-cgi/kiln/")) {
+    control(head, url);
+  } else if (path === "/cdn-cgi/handler/scheduled") {
+    scheduled(head, url);
+  } else if (path === "/cdn-cgi/mf/scheduled") {
+    console.warn(
+      "Triggering scheduled handlers via a request to `/cdn-cgi/mf/scheduled` is deprecated; send a request to `/cdn-cgi/handler/scheduled` instead.",
+    );
+    scheduled(head, url);
+  } else if (path.startsWith("/cdn-cgi/handler/")) {
+    answer(
+      head,
+      404,
+      TEXT_PLAIN,
+      `"${path}" is not a valid handler. Did you mean to use "/cdn-cgi/handler/scheduled"?`,
+    );
+  } else {
+    return false;
+  }
+  return true;
 }
 
 /** POST /cdn-cgi/kiln/hibernate[?class=C][&name=N|&id=HEX] */
 async function control(head, url) {
-  if (head.bodyRid !== null) core.tryClose(head.bodyRid);
-  const answer = (status, value) =>
-    op_kiln_respond(
-      head.id,
-      status,
-      [["content-type", "application/json"]],
-      core.encode(JSON.stringify(value) + "\n"),
-    );
+  const json = (status, value) =>
+    answer(head, status, "application/json", JSON.stringify(value) + "\n");
   if (url.pathname !== CONTROL_HIBERNATE) {
-    return answer(404, { error: `no such kiln endpoint: ${url.pathname} (there is ${CONTROL_HIBERNATE})` });
+    return json(404, { error: `no such kiln endpoint: ${url.pathname} (there is ${CONTROL_HIBERNATE})` });
   }
   if (head.method !== "POST") {
-    return answer(405, { error: `${CONTROL_HIBERNATE} takes POST` });
+    return json(405, { error: `${CONTROL_HIBERNATE} takes POST` });
   }
   const param = (name) => url.searchParams.get(name);
   try {
     const objects = await durableObjects.forceHibernate(param("class"), param("name"), param("id"));
-    answer(200, { objects });
+    json(200, { objects });
   } catch (error) {
-    answer(400, { error: String(error?.message ?? error) });
+    json(400, { error: String(error?.message ?? error) });
   }
 }
 
 async function handle(head) {
   let response;
-  const controlUrl = head.durableObject === null ? controlPath(head) : null;
-  if (controlUrl !== null) return control(head, controlUrl);
-  const handlerUrl = head.durableObject === null ? handlerPath(head) : null;
-  if (handlerUrl !== null) {
-    if (handlerUrl.pathname === "/cdn-cgi/handler/scheduled") return scheduled(head, handlerUrl);
-    if (handlerUrl.pathname === "/cdn-cgi/mf/scheduled") {
-      console.warn(
-        "Triggering scheduled handlers via a request to `/cdn-cgi/mf/scheduled` is deprecated; send a request to `/cdn-cgi/handler/scheduled` instead.",
-      );
-      return scheduled(head, handlerUrl);
-    }
-    if (head.bodyRid !== null) core.tryClose(head.bodyRid);
-    return op_kiln_respond(
-      head.id,
-      404,
-      [["content-type", "text/plain;charset=UTF-8"]],
-      core.encode(
-        `"${handlerUrl.pathname}" is not a valid handler. Did you mean to use "/cdn-cgi/handler/scheduled"?`,
-      ),
-    );
-  }
+  if (cdnCgi(head)) return;
   try {
     const request = toRequest(head);
     if (head.durableObject !== null) {

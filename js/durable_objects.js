@@ -716,6 +716,8 @@ class ObjectRecord {
     this.webSockets = new Map();
     this.autoResponse = null;
     this.eventTimeout = null;
+    /** Where its hibernatable sockets' events go (made on first use). */
+    this.socketTarget = null;
     // What keeps the object from hibernating or being evicted besides its
     // events (see whyAwake()): timers set and accept()ed or outbound
     // sockets opened while one of its events ran, and waitUntil() promises.
@@ -1102,12 +1104,18 @@ function wakeForSocket(id, kind) {
   const object = op_ws_sleeping_object(id);
   if (object.length === 0) return undefined;
   const key = object[0];
-  const at = key.lastIndexOf(":");
-  const record = recordFor(key.slice(0, at), key.slice(at + 1), undefined, EVENT_NAMES[kind] ?? "a WebSocket event");
+  const { className, hex } = splitKey(key);
+  const record = recordFor(className, hex, undefined, EVENT_NAMES[kind] ?? "a WebSocket event");
   for (const ws of record.webSockets.keys()) {
     if (websocket.endId(ws) === id) return ws;
   }
   return undefined;
+}
+
+/** A record's key ("className:hex") in its parts. */
+function splitKey(key) {
+  const at = key.lastIndexOf(":");
+  return { className: key.slice(0, at), hex: key.slice(at + 1) };
 }
 
 function plural(n, word) {
@@ -1186,9 +1194,7 @@ async function forceHibernate(className, name, id) {
   }
   // Objects asleep already.
   for (const [key, n] of op_ws_sleeping_objects()) {
-    const at = key.lastIndexOf(":");
-    const cls = key.slice(0, at);
-    const objectHex = key.slice(at + 1);
+    const { className: cls, hex: objectHex } = splitKey(key);
     if ((className !== null && cls !== className) || (hex !== null && objectHex !== hex)) continue;
     if (seen.has(key) || records.has(key)) continue;
     entry(cls, objectHex, sleepingNames.get(key), true, n, null);
@@ -1378,6 +1384,12 @@ class DurableObjectState {
 // ops/src/websocket/hibernation.rs, which also answers auto-responses).
 
 function hibernationTarget(record) {
+  // One per object: every socket's events go to the same handlers.
+  if (record.socketTarget === null) record.socketTarget = newHibernationTarget(record);
+  return record.socketTarget;
+}
+
+function newHibernationTarget(record) {
   const event = (name, args) => {
     const stub = {
       binding: { className: record.classInfo.className, scriptName: null },

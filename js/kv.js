@@ -12,9 +12,6 @@ const {
   ArrayIsArray,
   ArrayPrototypeIncludes,
   ArrayPrototypePush,
-  DataViewPrototypeGetBuffer,
-  DataViewPrototypeGetByteLength,
-  DataViewPrototypeGetByteOffset,
   DateNow,
   Error,
   JSONParse,
@@ -30,12 +27,12 @@ const {
   SymbolToStringTag,
   TypeError,
   TypedArrayPrototypeGetBuffer,
-  TypedArrayPrototypeGetByteLength,
-  TypedArrayPrototypeGetByteOffset,
   Uint8Array,
 } = primordials;
 
 const streams = core.loadExtScript("ext:deno_web/06_streams.js");
+const { forgivingBase64Encode } = core.loadExtScript("ext:deno_web/00_infra.js");
+const { viewBytes } = core.loadExtScript("ext:kiln/websocket.js");
 
 const illegal = Symbol("illegal constructor");
 const _id = Symbol("namespace id");
@@ -131,20 +128,7 @@ function metadataOf(found) {
 async function valueBytes(value) {
   if (typeof value === "string") return core.encode(value);
   if (ObjectPrototypeIsPrototypeOf(ArrayBuffer.prototype, value)) return new Uint8Array(value);
-  if (ArrayBufferIsView(value)) {
-    if (ObjectPrototypeIsPrototypeOf(DataView.prototype, value)) {
-      return new Uint8Array(
-        DataViewPrototypeGetBuffer(value),
-        DataViewPrototypeGetByteOffset(value),
-        DataViewPrototypeGetByteLength(value),
-      );
-    }
-    return new Uint8Array(
-      TypedArrayPrototypeGetBuffer(value),
-      TypedArrayPrototypeGetByteOffset(value),
-      TypedArrayPrototypeGetByteLength(value),
-    );
-  }
+  if (ArrayBufferIsView(value)) return viewBytes(value);
   if (ObjectPrototypeIsPrototypeOf(streams.ReadableStream.prototype, value)) {
     return await collect(value);
   }
@@ -168,11 +152,7 @@ async function collect(stream) {
       reader.releaseLock();
       throw new TypeError("This ReadableStream did not return bytes.");
     }
-    const bytes = new Uint8Array(
-      TypedArrayPrototypeGetBuffer(value),
-      TypedArrayPrototypeGetByteOffset(value),
-      TypedArrayPrototypeGetByteLength(value),
-    );
+    const bytes = viewBytes(value);
     ArrayPrototypePush(chunks, bytes);
     total += bytes.byteLength;
   }
@@ -266,19 +246,9 @@ function metadataText(options) {
 }
 
 // Cursors are the last key's bytes in base64, as Miniflare makes them; a
-// cursor is decoded leniently (as Node's Buffer does), so any string works.
+// cursor is decoded leniently (as Node's Buffer does, where the standard
+// decoder refuses), so any string works.
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-function toBase64(bytes) {
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
-    out += i + 1 < bytes.length ? B64[(n >> 6) & 63] : "=";
-    out += i + 2 < bytes.length ? B64[n & 63] : "=";
-  }
-  return out;
-}
 
 function fromBase64(text) {
   const out = [];
@@ -356,7 +326,7 @@ class KvNamespace {
     return {
       keys,
       list_complete: false,
-      cursor: toBase64(new Uint8Array(page.nextAfter)),
+      cursor: forgivingBase64Encode(new Uint8Array(page.nextAfter)),
       cacheStatus: null,
     };
   }

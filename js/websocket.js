@@ -47,7 +47,8 @@ const {
   SafeSet,
   String,
   StringPrototypeEndsWith,
-  StringPrototypeReplace,
+  StringPrototypeIsWellFormed,
+  StringPrototypeToWellFormed,
   StringPrototypeToLowerCase,
   Symbol,
   SymbolIterator,
@@ -387,14 +388,11 @@ function isArrayBuffer(value) {
 /**
  * `text` with each unpaired surrogate replaced by U+FFFD, as a text frame
  * must carry UTF-8 (the engine's own conversion would make three U+FFFD of
- * one surrogate). The check is native and the common case costs no copy.
+ * one surrogate). The check is native (V8 and QuickJS-ng both have it) and
+ * the common case costs no copy.
  */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 function wellFormed(text) {
-  if (typeof text.isWellFormed === "function") {
-    return text.isWellFormed() ? text : text.toWellFormed();
-  }
-  return StringPrototypeReplace(text, LONE_SURROGATE, "\uFFFD");
+  return StringPrototypeIsWellFormed(text) ? text : StringPrototypeToWellFormed(text);
 }
 
 /** Queues a Close frame: `code` null sends one with an empty body. */
@@ -1053,6 +1051,7 @@ function isWebSocket(value) {
 }
 
 return {
+  viewBytes,
   acceptHibernatable,
   autoResponseTimestamp,
   awaitsCloseReply,
