@@ -20,12 +20,16 @@
 //! connect and command gives up after --timeout seconds, and the process
 //! exits with status 2 after --max-seconds whatever it is doing.
 
+#[path = "../connect.rs"]
+mod connect;
+use connect::connect;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use fastwebsockets::{Frame, OpCode, Payload, WebSocket};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
@@ -195,34 +199,6 @@ async fn open_all(
       first.map(String::as_str).unwrap_or("none")
     )),
   }
-}
-
-async fn connect(addr: &str, path: &str) -> Result<WebSocket<TcpStream>, String> {
-  let mut stream = TcpStream::connect(addr)
-    .await
-    .map_err(|e| format!("connect {addr}: {e}"))?;
-  stream.set_nodelay(true).ok();
-  let request = format!(
-    "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-  );
-  stream
-    .write_all(request.as_bytes())
-    .await
-    .map_err(|e| e.to_string())?;
-  // Byte by byte, so that no frame byte after the head is swallowed.
-  let mut head = Vec::new();
-  let mut byte = [0u8; 1];
-  while !head.ends_with(b"\r\n\r\n") {
-    if stream.read(&mut byte).await.map_err(|e| e.to_string())? == 0 {
-      return Err("connection closed during the handshake".into());
-    }
-    head.push(byte[0]);
-  }
-  if !head.starts_with(b"HTTP/1.1 101") {
-    let head = String::from_utf8_lossy(&head);
-    return Err(format!("no upgrade: {}", head.lines().next().unwrap_or("")));
-  }
-  Ok(WebSocket::after_handshake(stream, Role::Client))
 }
 
 /// A listener's whole life: report every message with the moment it was

@@ -4,11 +4,14 @@
 //! run) and prints messages/s and round-trip latency percentiles. Bounded:
 //! it stops after M messages per connection or after --timeout seconds.
 
+#[path = "../connect.rs"]
+mod connect;
+use connect::connect;
+
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use fastwebsockets::{Frame, OpCode, Payload, WebSocket};
 use tokio::net::TcpStream;
 
 #[derive(Parser, Clone)]
@@ -139,33 +142,6 @@ async fn run(args: Args) -> Result<(Duration, Vec<u32>), String> {
     latencies.extend(result);
   }
   Ok((start.elapsed(), latencies))
-}
-
-async fn connect(addr: &str, path: &str) -> Result<WebSocket<TcpStream>, String> {
-  let mut stream = TcpStream::connect(addr)
-    .await
-    .map_err(|e| format!("connect {addr}: {e}"))?;
-  stream.set_nodelay(true).ok();
-  let request = format!(
-    "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-  );
-  stream
-    .write_all(request.as_bytes())
-    .await
-    .map_err(|e| e.to_string())?;
-  // Read the response head byte by byte so no frame byte is swallowed.
-  let mut head = Vec::new();
-  let mut byte = [0u8; 1];
-  while !head.ends_with(b"\r\n\r\n") {
-    if stream.read(&mut byte).await.map_err(|e| e.to_string())? == 0 {
-      return Err("connection closed during the handshake".into());
-    }
-    head.push(byte[0]);
-  }
-  if !head.starts_with(b"HTTP/1.1 101") {
-    return Err(format!("no upgrade: {}", String::from_utf8_lossy(&head)));
-  }
-  Ok(WebSocket::after_handshake(stream, Role::Client))
 }
 
 async fn drive(mut ws: WebSocket<TcpStream>, conn: u64, args: Args) -> Result<Vec<u32>, String> {

@@ -20,7 +20,8 @@ use deno_core::{op2, v8, OpState, ToJsBuffer};
 use deno_error::JsErrorBox;
 use serde::Serialize;
 
-use super::hub::{EndId, Route, SharedHub};
+use super::hub::{EndId, Hub, Route};
+use super::ops::hub;
 
 /// What an end accepted with `ctx.acceptWebSocket()` keeps in Rust.
 #[derive(Debug)]
@@ -52,8 +53,9 @@ pub fn now_ms() -> f64 {
     .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-fn hub(state: &OpState) -> SharedHub {
-  state.borrow::<SharedHub>().clone()
+/// What Rust keeps of end `id`, if it was accepted with `acceptWebSocket()`.
+fn hibernatable(hub: &Hub, id: EndId) -> Option<&Hibernatable> {
+  hub.ends.get(&id).and_then(|end| end.hibernation.as_deref())
 }
 
 /// Accepts end `id` for Durable Object `object` ("Class:hex") with `tags`.
@@ -134,10 +136,7 @@ pub fn op_ws_auto_response(state: &mut OpState, #[string] object: &str) -> Vec<S
 pub fn op_ws_auto_response_at(state: &mut OpState, #[smi] id: EndId) -> Vec<f64> {
   let hub = hub(state);
   let hub = hub.borrow();
-  hub
-    .ends
-    .get(&id)
-    .and_then(|end| end.hibernation.as_ref())
+  hibernatable(&hub, id)
     .and_then(|h| h.auto_response_at)
     .into_iter()
     .collect()
@@ -175,10 +174,7 @@ pub fn op_ws_hibernate(
 pub fn op_ws_sleeping_object(state: &mut OpState, #[smi] id: EndId) -> Vec<String> {
   let hub = hub(state);
   let hub = hub.borrow();
-  hub
-    .ends
-    .get(&id)
-    .and_then(|end| end.hibernation.as_ref())
+  hibernatable(&hub, id)
     .filter(|h| h.asleep)
     .map(|h| h.object.to_string())
     .into_iter()

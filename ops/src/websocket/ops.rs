@@ -19,7 +19,7 @@ use super::handshake::{client_handshake, switching_protocols};
 use super::hub::{EndId, Msg, Route, SharedHub};
 use crate::http::{body_resource, header_list, take_pending, Pending};
 
-fn hub(state: &OpState) -> SharedHub {
+pub(crate) fn hub(state: &OpState) -> SharedHub {
   state.borrow::<SharedHub>().clone()
 }
 
