@@ -68,15 +68,15 @@ async fn handle(
   peer: SocketAddr,
 ) -> hyper::Response<ResponseBody> {
   let url = request_url(&req, local);
+  // A request whose URL matches another worker's route goes to that worker.
+  let routed = router.route(&url);
   // The worker's own assets, unless another worker's route claims the URL.
-  if let Some(assets) = &owner.assets {
+  if let (Some(assets), None) = (&owner.assets, &routed) {
     // The path as a URL parser leaves it (dot segments resolved), as the
     // asset worker sees it.
     let parsed = url::Url::parse(&url).ok();
     let path = parsed.as_ref().map_or("/", |u| u.path());
-    if router.route(&url).is_none()
-      && assets.route(req.method().as_str(), path, req.headers()) == Route::Assets
-    {
+    if assets.route(req.method().as_str(), path, req.headers()) == Route::Assets {
       let query = parsed
         .as_ref()
         .and_then(|u| u.query())
@@ -107,8 +107,7 @@ async fn handle(
     upgrade,
     durable_object: None,
   };
-  // A request whose URL matches another worker's route goes to that worker.
-  let queue = router.route(&request.url).unwrap_or(owner.requests);
+  let queue = routed.unwrap_or(owner.requests);
   if queue.send(request).is_err() {
     return error_response(503, "The worker has stopped.\n");
   }
