@@ -15,5 +15,14 @@ const { entry, ExecutionContext, FetchEvent } = core.loadExtScript(
   "ext:kiln/dispatch.js",
 );
 
-installGlobalScope({ ExecutionContext, FetchEvent });
+const { caches, Cache, CacheStorage } = core.loadExtScript("ext:kiln/cache.js");
+
+installGlobalScope({ ExecutionContext, FetchEvent, Cache, CacheStorage });
+// As in workerd, `caches` is the one enumerable global of these.
+Object.defineProperty(globalThis, "caches", {
+  value: caches,
+  writable: true,
+  enumerable: true,
+  configurable: true,
+});
 op_kiln_register_entry(entry);

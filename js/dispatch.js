@@ -19,6 +19,7 @@ const {
   event,
   reportException,
   request: requestMod,
+  requestCf: _cf,
   response: responseMod,
   streams,
   webSocketOf,
@@ -29,6 +30,8 @@ const {
 const { ASSETS, Fetcher, bodyForOp } = core.loadExtScript("ext:kiln/service.js");
 const durableObjects = core.loadExtScript("ext:kiln/durable_objects.js");
 const kv = core.loadExtScript("ext:kiln/kv.js");
+const d1 = core.loadExtScript("ext:kiln/d1.js");
+const queues = core.loadExtScript("ext:kiln/queues.js");
 const {
   ObjectDefineProperty,
   ObjectFreeze,
@@ -36,6 +39,8 @@ const {
   ObjectPrototypeIsPrototypeOf,
   ArrayPrototypePush,
   DateNow,
+  Error,
+  JSONStringify,
   NumberIsNaN,
   NumberParseInt,
   PromisePrototypeThen,
@@ -127,6 +132,8 @@ let workerName = "";
 let callHandler = null;
 /** The scheduled handler: `(controller, ctx) => result`, or null. */
 let callScheduled = null;
+/** The queue handler: `(batch, ctx) => result`. */
+let callQueue = null;
 
 /**
  * Called by Rust twice: `entry("prepare", isServiceWorker)` before the
@@ -139,6 +146,7 @@ function entry(kind, namespace) {
     env = buildEnv(workerFacts);
     workerName = workerFacts.name;
     durableObjects.configure(workerFacts, env, new SafeSet(workerFacts.flags), reportException);
+    queues.configure(durableObjects, new SafeSet(workerFacts.flags));
     exposeCloudflareWorkers();
     if (namespace === true) installServiceWorkerBindings();
     return;
@@ -147,11 +155,13 @@ function entry(kind, namespace) {
     durableObjects.start(namespace);
     callHandler = moduleHandler(namespace);
     callScheduled = moduleScheduled(namespace);
+    callQueue = moduleQueue(namespace);
   } else {
     const error = durableObjects.serviceWorkerError();
     if (error !== null) throw new TypeError(error);
     callHandler = serviceWorkerHandler();
     callScheduled = serviceWorkerScheduled;
+    callQueue = serviceWorkerQueue;
   }
   serve();
 }
@@ -189,6 +199,26 @@ function moduleScheduled(namespace) {
     return null;
   }
   return (controller, ctx) => target.scheduled(controller, env, ctx);
+}
+
+function moduleQueue(namespace) {
+  let target = namespace.default;
+  if (typeof target === "function" && target.prototype !== undefined) {
+    target = new target(undefined, env);
+  }
+  return (batch, ctx) => {
+    if (target === null || target === undefined || typeof target.queue !== "function") {
+      throw new Error("Handler does not export a queue() function.");
+    }
+    return target.queue(batch, env, ctx);
+  };
+}
+
+function serviceWorkerQueue(batch, ctx) {
+  if (event.listenerCount(globalThis, "queue") === 0) {
+    throw new Error("No event listener registered for queue messages.");
+  }
+  dispatchCatching(new QueueEvent(batch, ctx));
 }
 
 function serviceWorkerScheduled(controller, ctx) {
@@ -255,6 +285,53 @@ class ScheduledEvent extends event.Event {
   noRetry() {}
 }
 
+/** A service worker's `queue` event: the batch's methods and messages. */
+class QueueEvent extends event.Event {
+  #batch;
+  #ctx;
+  constructor(batch, ctx) {
+    super("queue");
+    this.#batch = batch;
+    this.#ctx = ctx;
+  }
+  get queue() {
+    return this.#batch.queue;
+  }
+  get messages() {
+    return this.#batch.messages;
+  }
+  retryAll(options = undefined) {
+    this.#batch.retryAll(options);
+  }
+  ackAll() {
+    this.#batch.ackAll();
+  }
+  waitUntil(promise) {
+    this.#ctx.waitUntil(promise);
+  }
+}
+
+/**
+ * A batch from the process's queue broker (runtime/host/src/queues.rs):
+ * runs the queue handler, waits for it and its waitUntil() promises, and
+ * answers the broker with what became of each message.
+ */
+async function deliverQueue(head) {
+  let verdict;
+  try {
+    const delivery = await toRequest(head).json();
+    verdict = await queues.runBatch(delivery, async (batch, waitForWaitUntil) => {
+      const ctx = new ExecutionContext(illegal, true);
+      await callQueue(batch, ctx);
+      if (waitForWaitUntil) for (const promise of ctx[_pending]) await promise;
+    });
+  } catch (error) {
+    console.error("Uncaught", error);
+    verdict = { outcome: "exception" };
+  }
+  answer(head, 200, "application/json", JSONStringify(verdict));
+}
+
 /**
  * `/cdn-cgi/handler/scheduled[?cron=...][&time=ms]`, as wrangler dev serves
  * it (any method): runs the scheduled handler, waits for it and its
@@ -318,6 +395,12 @@ function buildEnv(facts) {
   for (const [binding, namespace] of kv.namespaces(facts.kvNamespaces)) {
     result[binding] = namespace;
   }
+  for (const [binding, database] of d1.databases(facts.d1Databases)) {
+    result[binding] = database;
+  }
+  for (const [binding, producer] of queues.producers(facts.queueProducers)) {
+    result[binding] = producer;
+  }
   if (facts.assetsBinding !== null) result[facts.assetsBinding] = new Fetcher(ASSETS);
   return result;
 }
@@ -368,7 +451,6 @@ async function serve() {
 // request.cf: what Cloudflare's edge knows about the client. Locally there
 // is no edge, so every incoming request carries the fixed values wrangler
 // dev falls back to (a client in Austin, Texas, seen from DFW).
-const _cf = Symbol("cf");
 const LOCAL_CF = ObjectFreeze({
   asOrganization: "",
   asn: 395747,
@@ -409,14 +491,6 @@ const LOCAL_CF = ObjectFreeze({
   }),
   edgeRequestKeepAliveStatus: 0,
 });
-ObjectDefineProperty(requestMod.Request.prototype, "cf", {
-  get() {
-    return this[_cf];
-  },
-  enumerable: true,
-  configurable: true,
-});
-
 function toRequest(head) {
   const body = head.bodyRid === null
     ? null
@@ -510,6 +584,7 @@ async function control(head, url) {
 
 async function handle(head) {
   let response;
+  if (head.queue !== null) return deliverQueue(head);
   if (cdnCgi(head)) return;
   try {
     const request = toRequest(head);

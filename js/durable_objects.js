@@ -2170,7 +2170,9 @@ function serviceWorkerError() {
 
 return {
   configure,
+  deserializeValue,
   forceHibernate,
+  serializeOrDataCloneError,
   start,
   serviceWorkerError,
   handleRemote,

@@ -207,11 +207,48 @@ function upperCaseMethod(init) {
 
 // A proxy rather than a subclass, so that every Request (including those
 // kiln makes for incoming requests) stays an instance of the global Request.
+// Workers' RequestInit adds `cf` (what a subrequest asks of the edge; the
+// Cache API reads `cf.cacheKey`) and accepts only the `cache` modes it
+// implements.
+const _cf = Symbol("cf");
+const _cache = Symbol("cache");
+const CACHE_MODES = ["no-store", "no-cache"];
 const Request = new Proxy(request.Request, {
   construct(target, args, newTarget) {
+    const init = args[1];
+    let cache;
+    if (init !== null && typeof init === "object" && init.cache !== undefined) {
+      cache = String(init.cache);
+      if (cache !== CACHE_MODES[0] && cache !== CACHE_MODES[1]) {
+        throw new TypeError(`Unsupported cache mode: ${cache}`);
+      }
+      const { cache: _, ...rest } = init;
+      args[1] = rest;
+    }
     if (args.length > 1) args[1] = upperCaseMethod(args[1]);
-    return ReflectConstruct(target, args, newTarget);
+    const req = ReflectConstruct(target, args, newTarget);
+    const from = args[0];
+    const original = from !== null && typeof from === "object" ? from[_cf] : undefined;
+    const cf = init !== null && typeof init === "object" && init.cf !== undefined ? init.cf : original;
+    if (cf !== undefined) req[_cf] = cf;
+    if (cache !== undefined) req[_cache] = cache;
+    else if (from !== null && typeof from === "object" && from[_cache] !== undefined) req[_cache] = from[_cache];
+    return req;
   },
+});
+ObjectDefineProperty(request.RequestPrototype, "cf", {
+  get() {
+    return this[_cf];
+  },
+  enumerable: true,
+  configurable: true,
+});
+ObjectDefineProperty(request.RequestPrototype, "cache", {
+  get() {
+    return this[_cache];
+  },
+  enumerable: true,
+  configurable: true,
 });
 
 // A Response may carry a WebSocket: `new Response(null, {status: 101,
@@ -474,6 +511,7 @@ function installGlobalScope(extra) {
 return {
   console,
   domException,
+  requestCf: _cf,
   event,
   installGlobalScope,
   reportException,

@@ -1,6 +1,7 @@
 //! `kiln`: run Workers-style scripts locally.
 
 mod compat;
+mod d1;
 mod hibernate;
 mod wpt;
 mod wpt_server;
@@ -38,6 +39,8 @@ enum Command {
   /// Make the Durable Objects of a running `kiln dev` hibernate now (their
   /// hibernatable WebSockets stay open), and say which could not and why.
   Hibernate(hibernate::HibernateArgs),
+  /// Local D1 databases: apply and list migrations.
+  D1(d1::D1Args),
 }
 
 /// What `dev` and `compat` share: which configuration, and what overrides it.
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
     Command::Compat(args) => compat::run(args),
     Command::Wpt(args) => wpt::run(args),
     Command::Hibernate(args) => hibernate::run(args),
+    Command::D1(args) => d1::run(args),
   };
   match result {
     Ok(()) => ExitCode::SUCCESS,

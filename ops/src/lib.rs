@@ -8,22 +8,45 @@
 //! registry of workers) come from kiln-host; what is exported here is the
 //! extension and what its `init` takes.
 
+pub mod cache;
+pub mod d1;
 pub mod durable_objects;
 pub mod http;
 pub mod kv;
+pub mod queues;
 pub mod service;
 pub mod tls;
 pub mod websocket;
 pub mod worker;
 
+pub use cache::Caches;
+pub use d1::D1Databases;
 pub use durable_objects::{ClassConfig, DurableObjects};
 pub use http::RequestQueue;
 pub use kv::KvNamespaces;
 pub use service::{AssetsBinding, ServiceBindings};
 pub use worker::{
   DurableObjectBindingFacts, DurableObjectClassFacts, DurableObjectFacts, EntryFunction,
-  KvNamespaceFacts, WorkerInfo,
+  KvNamespaceFacts, QueueProducerFacts, WorkerInfo,
 };
+
+/// The bindings kept in the state folder, each opened on first use.
+pub struct StorageBindings {
+  pub kv: KvNamespaces,
+  pub d1: D1Databases,
+  pub caches: Caches,
+}
+
+impl StorageBindings {
+  /// Every binding kept under `state_dir`, or in memory.
+  pub fn new(state_dir: Option<std::path::PathBuf>) -> StorageBindings {
+    StorageBindings {
+      kv: KvNamespaces::new(state_dir.clone()),
+      d1: D1Databases::new(state_dir.clone()),
+      caches: Caches::new(state_dir),
+    }
+  }
+}
 
 deno_core::extension!(
   kiln,
@@ -64,6 +87,13 @@ deno_core::extension!(
     kv::op_kv_put,
     kv::op_kv_delete,
     kv::op_kv_list,
+    d1::op_d1_call,
+    queues::op_queue_send,
+    queues::op_queue_consumed,
+    queues::op_queue_metrics,
+    cache::op_cache_put,
+    cache::op_cache_match,
+    cache::op_cache_delete,
     durable_objects::op_do_id_from_name,
     durable_objects::op_do_new_unique_id,
     durable_objects::op_do_id_from_string,
@@ -102,6 +132,9 @@ deno_core::extension!(
     "websocket.js",
     "durable_objects.js",
     "kv.js",
+    "d1.js",
+    "queues.js",
+    "cache.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
   options = {
@@ -109,7 +142,7 @@ deno_core::extension!(
     queue: RequestQueue,
     services: ServiceBindings,
     durable_objects: DurableObjects,
-    kv: KvNamespaces,
+    bindings: StorageBindings,
     assets: AssetsBinding,
   },
   // The bootstrap module already asks for the worker's facts, so they must be
@@ -120,7 +153,9 @@ deno_core::extension!(
     state.put(options.queue);
     state.put(options.services);
     state.put(options.durable_objects);
-    state.put(options.kv);
+    state.put(options.bindings.kv);
+    state.put(options.bindings.d1);
+    state.put(options.bindings.caches);
     state.put(options.assets);
     let hub = websocket::new_hub();
     hub.borrow_mut().limits = websocket::conn::Limits::new(increased);

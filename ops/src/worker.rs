@@ -16,15 +16,29 @@ pub struct WorkerInfo {
   pub flags: Vec<&'static str>,
   pub durable_objects: DurableObjectFacts,
   pub kv_namespaces: Vec<KvNamespaceFacts>,
+  /// D1 bindings: `env[binding]` queries database `id` (js/d1.js).
+  pub d1_databases: Vec<KvNamespaceFacts>,
+  /// Queue producer bindings (js/queues.js).
+  pub queue_producers: Vec<QueueProducerFacts>,
   /// `[assets] binding`: the name of `env`'s assets Fetcher.
   pub assets_binding: Option<String>,
 }
 
-/// A KV binding: `env[binding]` is namespace `id` (js/kv.js).
+/// A storage binding: `env[binding]` is the namespace or database `id`
+/// (js/kv.js, js/d1.js).
 #[derive(Clone, serde::Serialize)]
 pub struct KvNamespaceFacts {
   pub binding: String,
   pub id: String,
+}
+
+/// A queue producer: `env[binding]` sends to `queue`.
+#[derive(Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueProducerFacts {
+  pub binding: String,
+  pub queue: String,
+  pub delivery_delay: Option<f64>,
 }
 
 /// What js/durable_objects.js needs to know about the worker's Durable
@@ -73,6 +87,8 @@ pub fn op_kiln_worker_info(state: &mut OpState) -> WorkerFacts {
     flags: info.flags.clone(),
     durable_objects: info.durable_objects.clone(),
     kv_namespaces: info.kv_namespaces.clone(),
+    d1_databases: info.d1_databases.clone(),
+    queue_producers: info.queue_producers.clone(),
     assets_binding: info.assets_binding.clone(),
     stdout_is_terminal: std::io::stdout().is_terminal(),
     stderr_is_terminal: std::io::stderr().is_terminal(),
@@ -88,6 +104,8 @@ pub struct WorkerFacts {
   flags: Vec<&'static str>,
   durable_objects: DurableObjectFacts,
   kv_namespaces: Vec<KvNamespaceFacts>,
+  d1_databases: Vec<KvNamespaceFacts>,
+  queue_producers: Vec<QueueProducerFacts>,
   assets_binding: Option<String>,
   stdout_is_terminal: bool,
   stderr_is_terminal: bool,

@@ -63,3 +63,39 @@ pub fn error(name: &str, message: &str) -> Value {
 pub fn undef() -> Value {
   json!({ "undefined": null })
 }
+
+/// `value` with the value at each JSON pointer of `differences` replaced:
+/// what kiln must answer where it deliberately differs from the reference.
+pub fn with_differences(value: &Value, differences: &[(&str, Value)]) -> Value {
+  let mut value = value.clone();
+  for (pointer, kiln) in differences {
+    *value
+      .pointer_mut(pointer)
+      .unwrap_or_else(|| panic!("{pointer} is not in the report")) = kiln.clone();
+  }
+  value
+}
+
+/// kiln's report `got` for `path` in a differential test: it must equal the
+/// reference's report (when the reference ran) and `want`, except at
+/// `differences`, where it must hold the values given there.
+pub fn assert_kiln_report(
+  path: &str,
+  want: &Value,
+  reference: Option<&Value>,
+  got: &Value,
+  differences: &[(&str, Value)],
+) {
+  if let Some(reference) = reference {
+    assert_json(
+      &format!("kiln differs from wrangler on {path}"),
+      &with_differences(reference, differences),
+      got,
+    );
+  }
+  assert_json(
+    &format!("kiln on {path}"),
+    &with_differences(want, differences),
+    got,
+  );
+}

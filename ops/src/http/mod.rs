@@ -54,6 +54,8 @@ pub struct RequestHead {
   body_rid: Option<ResourceId>,
   /// For a call from another worker into one of this worker's Durable Objects.
   durable_object: Option<ObjectHead>,
+  /// For a batch of queue messages: the queue's name (js/queues.js).
+  queue: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +121,7 @@ pub async fn op_kiln_next_requests(
         name: o.name,
         rpc: o.rpc,
       }),
+      queue: req.queue,
     });
   }
   Ok(Some(heads))

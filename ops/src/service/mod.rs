@@ -187,6 +187,7 @@ async fn call_worker(
       reply,
       upgrade: None,
       durable_object,
+      queue: None,
     })
     .map_err(|_| JsErrorBox::type_error(format!("The worker \"{target}\" has stopped.")))?;
   let response = response

@@ -64,6 +64,7 @@ fn scheduled_request(
     reply,
     upgrade: None,
     durable_object: None,
+    queue: None,
   };
   (request, response)
 }

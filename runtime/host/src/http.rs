@@ -29,6 +29,9 @@ pub struct IncomingRequest {
   /// Set for a call into a Durable Object this worker defines, made by a
   /// stub in another worker of the process.
   pub durable_object: Option<ObjectAddress>,
+  /// Set for a batch of queue messages for the worker's `queue()` handler
+  /// (see `crate::queues`): the queue's name.
+  pub queue: Option<String>,
 }
 
 /// A Durable Object of a worker, as a stub in another worker names it.

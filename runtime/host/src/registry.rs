@@ -7,14 +7,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::http::RequestSender;
+use crate::queues::Broker;
 
+/// The workers, and what they share: the queues between them.
 #[derive(Clone, Default)]
-pub struct Registry(Arc<RwLock<HashMap<String, RequestSender>>>);
+pub struct Registry {
+  workers: Arc<RwLock<HashMap<String, RequestSender>>>,
+  queues: Broker,
+}
 
 impl Registry {
   pub fn insert(&self, name: &str, requests: RequestSender) {
     self
-      .0
+      .workers
       .write()
       .unwrap_or_else(|poisoned| poisoned.into_inner())
       .insert(name.to_string(), requests);
@@ -23,10 +28,16 @@ impl Registry {
   /// The request queue of the worker called `name`, once it has started.
   pub fn get(&self, name: &str) -> Option<RequestSender> {
     self
-      .0
+      .workers
       .read()
       .unwrap_or_else(|poisoned| poisoned.into_inner())
       .get(name)
       .cloned()
+  }
+
+  /// The process's queues (`env.QUEUE.send()` in one worker, `queue()` in
+  /// another).
+  pub fn queues(&self) -> &Broker {
+    &self.queues
   }
 }

@@ -106,6 +106,7 @@ async fn handle(
     reply,
     upgrade,
     durable_object: None,
+    queue: None,
   };
   let queue = routed.unwrap_or(owner.requests);
   if queue.send(request).is_err() {

@@ -13,8 +13,8 @@ use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
 use kiln_ops::{
   AssetsBinding, ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts,
-  DurableObjectFacts, DurableObjects, EntryFunction, KvNamespaceFacts, KvNamespaces, RequestQueue,
-  ServiceBindings, WorkerInfo,
+  DurableObjectFacts, DurableObjects, EntryFunction, KvNamespaceFacts, QueueProducerFacts,
+  RequestQueue, ServiceBindings, StorageBindings, WorkerInfo,
 };
 use tokio::sync::mpsc;
 
@@ -60,6 +60,23 @@ pub(crate) fn create_isolate(
             id: kv.id.clone(),
           })
           .collect(),
+        d1_databases: spec
+          .d1_databases
+          .iter()
+          .map(|db| KvNamespaceFacts {
+            binding: db.binding.clone(),
+            id: db.id.clone(),
+          })
+          .collect(),
+        queue_producers: spec
+          .queue_producers
+          .iter()
+          .map(|p| QueueProducerFacts {
+            binding: p.binding.clone(),
+            queue: p.queue.clone(),
+            delivery_delay: p.delivery_delay,
+          })
+          .collect(),
         assets_binding: assets
           .as_ref()
           .and_then(|a| a.binding().map(str::to_string)),
@@ -70,7 +87,7 @@ pub(crate) fn create_isolate(
         registry,
       },
       durable_objects(spec)?,
-      KvNamespaces::new(spec.state_dir.clone()),
+      StorageBindings::new(spec.state_dir.clone()),
       AssetsBinding(assets),
     ),
   ];

@@ -77,6 +77,25 @@ pub fn start_all(
   registry: &Registry,
   router: Arc<Router>,
 ) -> Result<(), StartupError> {
+  // A queue has one consumer; messages sent before it starts wait for it.
+  let mut consumers: Vec<(&str, &str)> = Vec::new();
+  for (spec, _) in &workers {
+    for consumer in &spec.queue_consumers {
+      if let Some((_, other)) = consumers
+        .iter()
+        .find(|(q, w)| *q == consumer.queue && *w != spec.name)
+      {
+        return Err(StartupError(format!(
+          "Multiple consumers defined for queue \"{}\": \"{other}\" and \"{}\"",
+          consumer.queue, spec.name
+        )));
+      }
+      consumers.push((&consumer.queue, &spec.name));
+    }
+  }
+  for (queue, _) in &consumers {
+    registry.queues().declare_consumer(queue);
+  }
   let mut started = Vec::with_capacity(workers.len());
   for (spec, listener) in workers {
     let worker = Worker::start(spec, registry.clone())?;
@@ -118,6 +137,7 @@ fn run_thread(
         .contains(&"assets_navigation_prefers_asset_serving");
       Arc::new(Assets::new(config, spec.has_script, navigation))
     });
+    let broker = registry.queues().clone();
     let mut js = match create_isolate(&spec, rx, registry, assets.clone()) {
       Ok(js) => js,
       Err(e) => {
@@ -137,6 +157,7 @@ fn run_thread(
       assets,
     };
     let crons = spec.crons.clone();
+    let consumers = spec.queue_consumers.clone();
     tokio::task::spawn_local(async move {
       let Ok(order) = serve_rx.await else { return };
       match tokio::net::TcpListener::from_std(order.listener) {
@@ -144,6 +165,13 @@ fn run_thread(
           let _ = order.done.send(Ok(()));
           // Cron triggers run once the worker serves.
           tokio::task::spawn_local(kiln_host::cron::run(crons, owner.requests.clone()));
+          for consumer in consumers {
+            tokio::task::spawn_local(kiln_host::queues::consume(
+              broker.clone(),
+              consumer,
+              owner.requests.clone(),
+            ));
+          }
           server::serve(listener, owner, order.router).await;
         }
         Err(e) => {

@@ -190,6 +190,9 @@ pub struct EffectiveConfig {
   /// The configured rules only; `module_rules` adds wrangler's defaults.
   pub rules: Vec<RuleConfig>,
   pub kv_namespaces: Vec<KvNamespace>,
+  pub d1_databases: Vec<D1DatabaseBinding>,
+  pub queue_producers: Vec<QueueProducer>,
+  pub queue_consumers: Vec<crate::queues::ConsumerSettings>,
   /// `[triggers] crons`.
   pub crons: Vec<String>,
   /// `[assets]` as configured (checked by `validate`, resolved by
@@ -207,6 +210,30 @@ pub struct KvNamespace {
   /// The configured id; without one, the binding's name (as wrangler dev
   /// names a local namespace).
   pub id: String,
+}
+
+/// A D1 binding: `env.BINDING` queries database `id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct D1DatabaseBinding {
+  pub binding: String,
+  /// The id a local database is kept under: `preview_database_id`, else
+  /// `database_id`, else the binding's name, as wrangler dev picks it.
+  pub id: String,
+  pub database_name: Option<String>,
+  /// Where `kiln d1 migrations apply` finds the `.sql` files, relative to
+  /// the configuration (`migrations` by default).
+  pub migrations_dir: String,
+  /// The table recording applied migrations (`d1_migrations` by default).
+  pub migrations_table: String,
+}
+
+/// A queue producer binding: `env.BINDING.send()` sends to `queue`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueProducer {
+  pub binding: String,
+  pub queue: String,
+  /// Seconds every message waits unless it names its own delay.
+  pub delivery_delay: Option<f64>,
 }
 
 /// A Durable Object binding: `env.NAME` is the namespace of `class_name`.
@@ -379,7 +406,15 @@ fn warn_missing_non_inheritable(
   env_name: &str,
   diag: &mut Diagnostics,
 ) {
-  for field in ["vars", "services", "durable_objects", "kv_namespaces"] {
+  for field in [
+    "vars",
+    "services",
+    "durable_objects",
+    "kv_namespaces",
+    "d1_databases",
+    "queues",
+    "r2_buckets",
+  ] {
     let Some(top_value) = top.get(field) else {
       continue;
     };
@@ -571,7 +606,16 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
         .collect()
     })
     .unwrap_or_default();
+  let d1_databases = table
+    .get("d1_databases")
+    .and_then(Value::as_array)
+    .map(|list| list.iter().filter_map(d1_binding).collect())
+    .unwrap_or_default();
+  let (queue_producers, queue_consumers) = queue_bindings(table);
   EffectiveConfig {
+    d1_databases,
+    queue_producers,
+    queue_consumers,
     crons: strings(table.get("triggers").and_then(|t| t.get("crons"))),
     assets: table.get("assets").and_then(Value::as_object).cloned(),
     unemulated: unemulated(table),
@@ -719,13 +763,83 @@ fn assets_only_script() -> Result<PathBuf, String> {
   Ok(path)
 }
 
+/// `queues.producers` and `queues.consumers`; what `validate` refused is
+/// left out.
+fn queue_bindings(
+  table: &Map<String, Value>,
+) -> (Vec<QueueProducer>, Vec<crate::queues::ConsumerSettings>) {
+  use crate::queues::{self, ConsumerSettings};
+  let list = |key: &str| -> Vec<Value> {
+    table
+      .get("queues")
+      .and_then(|q| q.get(key))
+      .and_then(Value::as_array)
+      .cloned()
+      .unwrap_or_default()
+  };
+  let producers = list("producers")
+    .iter()
+    .filter_map(|p| {
+      Some(QueueProducer {
+        binding: p.get("binding")?.as_str()?.to_string(),
+        queue: p.get("queue")?.as_str()?.to_string(),
+        delivery_delay: p.get("delivery_delay").and_then(Value::as_f64),
+      })
+    })
+    .collect();
+  let mut consumers: Vec<ConsumerSettings> = list("consumers")
+    .iter()
+    .filter_map(|c| {
+      let number = |key: &str| c.get(key).and_then(Value::as_f64);
+      Some(ConsumerSettings {
+        queue: c.get("queue")?.as_str()?.to_string(),
+        max_batch_size: number("max_batch_size").map_or(queues::DEFAULT_BATCH_SIZE, |n| n as usize),
+        max_batch_timeout: number("max_batch_timeout").map_or(queues::DEFAULT_BATCH_TIMEOUT, |n| {
+          std::time::Duration::from_secs_f64(n.max(0.0))
+        }),
+        max_retries: number("max_retries").map_or(queues::DEFAULT_RETRIES, |n| n as u32),
+        dead_letter_queue: c
+          .get("dead_letter_queue")
+          .and_then(Value::as_str)
+          .map(str::to_string),
+        retry_delay: number("retry_delay").unwrap_or(0.0),
+      })
+    })
+    .collect();
+  // The same queue consumed twice by one worker: the last entry counts, as
+  // in wrangler dev.
+  let mut seen = std::collections::HashSet::new();
+  consumers.reverse();
+  consumers.retain(|c| seen.insert(c.queue.clone()));
+  consumers.reverse();
+  (producers, consumers)
+}
+
+fn d1_binding(b: &Value) -> Option<D1DatabaseBinding> {
+  let binding = b.get("binding")?.as_str()?.to_string();
+  let text = |key: &str| {
+    b.get(key)
+      .and_then(Value::as_str)
+      .filter(|s| !s.is_empty())
+      .map(str::to_string)
+  };
+  Some(D1DatabaseBinding {
+    id: text("preview_database_id")
+      .or_else(|| text("database_id"))
+      .unwrap_or_else(|| binding.clone()),
+    database_name: text("database_name"),
+    migrations_dir: text("migrations_dir").unwrap_or_else(|| "migrations".into()),
+    migrations_table: text("migrations_table").unwrap_or_else(|| "d1_migrations".into()),
+    binding,
+  })
+}
+
 /// What a configuration asks for that kiln does not emulate: each binding by
 /// its kind and name, each other setting by its key.
 fn unemulated(table: &Map<String, Value>) -> Vec<String> {
   // (key, what one binding is, the field naming it)
   const LISTS: &[(&str, &str, &str)] = &[
     ("r2_buckets", "R2 bucket", "binding"),
-    ("d1_databases", "D1 database", "binding"),
     ("hyperdrive", "Hyperdrive config", "binding"),
     ("vectorize", "Vectorize index", "binding"),
     (
@@ -766,31 +880,6 @@ fn unemulated(table: &Map<String, Value>) -> Vec<String> {
     if let Some(item) = table.get(*key) {
       let name = item.get("binding").and_then(Value::as_str).unwrap_or("?");
       out.push(format!("{what} \"{name}\" ({key})"));
-    }
-  }
-  if let Some(queues) = table.get("queues") {
-    for producer in queues
-      .get("producers")
-      .and_then(Value::as_array)
-      .into_iter()
-      .flatten()
-    {
-      let name = producer
-        .get("binding")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-      out.push(format!("Queue producer \"{name}\" (queues.producers)"));
-    }
-    for consumer in queues
-      .get("consumers")
-      .and_then(Value::as_array)
-      .into_iter()
-      .flatten()
-    {
-      let name = consumer.get("queue").and_then(Value::as_str).unwrap_or("?");
-      out.push(format!(
-        "Queue consumer of \"{name}\" (queues.consumers: queue() is never called)"
-      ));
     }
   }
   for item in table
@@ -1082,6 +1171,11 @@ pub struct WorkerSpec {
   pub has_script: bool,
   /// KV namespaces, in `<state_dir>/v3/kv/<id>/`.
   pub kv_namespaces: Vec<KvNamespace>,
+  /// D1 databases, where wrangler dev keeps them (see `crate::d1`).
+  pub d1_databases: Vec<D1DatabaseBinding>,
+  pub queue_producers: Vec<QueueProducer>,
+  /// The queues this worker consumes (`crate::queues`).
+  pub queue_consumers: Vec<crate::queues::ConsumerSettings>,
   /// Cron triggers, checked.
   pub crons: Vec<crate::cron::Schedule>,
   /// Where local state lives (Durable Objects under
@@ -1371,6 +1465,9 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       durable_object_classes,
       module_rules,
       kv_namespaces: config.kv_namespaces.clone(),
+      d1_databases: config.d1_databases.clone(),
+      queue_producers: config.queue_producers.clone(),
+      queue_consumers: config.queue_consumers.clone(),
       crons,
       assets,
       has_script,

@@ -164,7 +164,7 @@ fn unknown_keys_are_warnings_in_wranglers_words() {
   assert_eq!(
     diag.warnings,
     [
-      "Unexpected fields found in top-level field: \"bar\",\"foo\"",
+      "Unexpected fields found in top-level field: \"foo\",\"bar\"",
       "Unexpected fields found in dev field: \"what\"",
     ]
   );
@@ -1064,9 +1064,7 @@ fn bindings_kiln_does_not_emulate_are_named() {
     config.unemulated,
     [
       "R2 bucket \"BUCKET\" (r2_buckets)",
-      "D1 database \"DB\" (d1_databases)",
       "Workers AI \"AI\" (ai)",
-      "Queue producer \"Q\" (queues.producers)",
     ]
   );
   let (config, _) = diagnose("wrangler.toml", "name = \"plain\"\n", None);

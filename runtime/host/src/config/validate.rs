@@ -314,6 +314,20 @@ pub fn check_level(
       diag,
     );
   }
+  if let Some(value) = table.get("d1_databases") {
+    check_d1_databases(
+      value,
+      &format!("{}d1_databases", container_prefix(container)),
+      diag,
+    );
+  }
+  if let Some(value) = table.get("queues") {
+    check_queues(
+      value,
+      &format!("{}queues", container_prefix(container)),
+      diag,
+    );
+  }
   if let Some(value) = table.get("migrations") {
     check_migrations(value, diag);
   }
@@ -639,6 +653,243 @@ fn check_kv_namespaces(value: &Value, path: &str, diag: &mut Diagnostics) {
   }
 }
 
+/// `d1_databases` (at `path`), with wrangler's messages.
+fn check_d1_databases(value: &Value, path: &str, diag: &mut Diagnostics) {
+  let Some(list) = value.as_array() else {
+    diag.errors.push(format!(
+      "The field \"{path}\" should be an array but got {}.",
+      show(value)
+    ));
+    return;
+  };
+  for (i, binding) in list.iter().enumerate() {
+    let Some(object) = binding.as_object() else {
+      diag.errors.push(format!(
+        "\"{path}\" bindings should be objects, but got {}",
+        show(binding)
+      ));
+      continue;
+    };
+    if !object.get("binding").is_some_and(Value::is_string) {
+      diag.errors.push(format!(
+        "\"{path}[{i}]\" bindings should have a string \"binding\" field but got {}.",
+        show(binding)
+      ));
+    }
+    for key in ["database_id", "preview_database_id"] {
+      if object.get(key).is_some_and(|v| !v.is_string()) {
+        diag.errors.push(format!(
+          "\"{path}[{i}]\" bindings must have a \"{key}\" field but got {}.",
+          show(binding)
+        ));
+      }
+    }
+    for key in ["database_name", "migrations_dir", "migrations_table"] {
+      if object.get(key).is_some_and(|v| !v.is_string()) {
+        diag.errors.push(format!(
+          "\"{path}[{i}]\" bindings should, optionally, have a string \"{key}\" field but got {}.",
+          show(binding)
+        ));
+      }
+    }
+    warn_unexpected_fields(
+      object,
+      &[
+        "binding",
+        "database_id",
+        "database_name",
+        "preview_database_id",
+        "migrations_dir",
+        "migrations_table",
+        "database_internal_env",
+        "remote",
+      ],
+      &format!("{path}[{i}]"),
+      diag,
+    );
+  }
+}
+
+/// `queues` (at `path`): wrangler's shape checks with its messages, then
+/// the ranges wrangler dev's queue broker accepts (its messages name the
+/// option as Miniflare spells it).
+fn check_queues(value: &Value, path: &str, diag: &mut Diagnostics) {
+  let Some(queues) = value.as_object() else {
+    diag.errors.push(format!(
+      "The field \"{path}\" should be an object but got {}.",
+      show(value)
+    ));
+    return;
+  };
+  let range = |diag: &mut Diagnostics,
+               item: &Map<String, Value>,
+               key: &str,
+               option: &str,
+               max: f64,
+               integer: bool| {
+    let Some(n) = item.get(key).and_then(Value::as_f64) else {
+      return;
+    };
+    if n < 0.0 {
+      diag.errors.push(format!(
+        "{option}: {n},\n  ^ Number must be greater than or equal to 0 (\"{key}\")"
+      ));
+    } else if n > max {
+      diag.errors.push(format!(
+        "{option}: {n},\n  ^ Number must be less than or equal to {max} (\"{key}\")"
+      ));
+    } else if integer && n.fract() != 0.0 {
+      diag.errors.push(format!(
+        "{option}: {n},\n  ^ Expected integer, received float (\"{key}\")"
+      ));
+    }
+  };
+  if let Some(producers) = queues.get("producers") {
+    let Some(list) = producers.as_array() else {
+      diag.errors.push(format!(
+        "The field \"{path}.producers\" should be an array but got {}.",
+        show(producers)
+      ));
+      return;
+    };
+    for (i, producer) in list.iter().enumerate() {
+      let at = format!("{path}.producers[{i}]");
+      let Some(object) = producer.as_object() else {
+        diag.errors.push(format!(
+          "\"{at}\" bindings should be objects, but got {}",
+          show(producer)
+        ));
+        continue;
+      };
+      for key in ["binding", "queue"] {
+        if object
+          .get(key)
+          .and_then(Value::as_str)
+          .is_none_or(str::is_empty)
+        {
+          diag.errors.push(format!(
+            "\"{at}\" bindings should have a string \"{key}\" field but got {}.",
+            show(producer)
+          ));
+        }
+      }
+      if object.get("delivery_delay").is_some_and(|v| !v.is_number()) {
+        diag.errors.push(format!(
+          "\"{at}\" should, optionally, have a number \"delivery_delay\" field but got {}.",
+          show(producer)
+        ));
+      }
+      range(
+        diag,
+        object,
+        "delivery_delay",
+        "deliveryDelay",
+        86400.0,
+        true,
+      );
+      warn_unexpected_fields(
+        object,
+        &["binding", "queue", "delivery_delay", "remote"],
+        &at,
+        diag,
+      );
+    }
+  }
+  if let Some(consumers) = queues.get("consumers") {
+    let Some(list) = consumers.as_array() else {
+      diag.errors.push(format!(
+        "The field \"{path}.consumers\" should be an array but got {}.",
+        show(consumers)
+      ));
+      return;
+    };
+    for (i, consumer) in list.iter().enumerate() {
+      let at = format!("{path}.consumers[{i}]");
+      let Some(object) = consumer.as_object() else {
+        diag.errors.push(format!(
+          "\"{at}\" should be an object but got {}.",
+          show(consumer)
+        ));
+        continue;
+      };
+      let queue = object.get("queue").and_then(Value::as_str);
+      if queue.is_none_or(str::is_empty) {
+        diag.errors.push(format!(
+          "\"{at}\" should have a string \"queue\" field but got {}.",
+          show(consumer)
+        ));
+      }
+      for key in [
+        "max_batch_size",
+        "max_batch_timeout",
+        "max_retries",
+        "max_concurrency",
+        "visibility_timeout_ms",
+        "retry_delay",
+      ] {
+        if object.get(key).is_some_and(|v| !v.is_number()) {
+          diag.errors.push(format!(
+            "\"{at}\" should, optionally, have a number \"{key}\" field but got {}.",
+            show(consumer)
+          ));
+        }
+      }
+      for key in ["dead_letter_queue", "type"] {
+        if object.get(key).is_some_and(|v| !v.is_string()) {
+          diag.errors.push(format!(
+            "\"{at}\" should, optionally, have a string \"{key}\" field but got {}.",
+            show(consumer)
+          ));
+        }
+      }
+      if let Some(kind) = object.get("type").and_then(Value::as_str) {
+        if kind != "worker" {
+          diag.errors.push(format!(
+            "\"{at}.type\" has an invalid value \"{kind}\". Only \"worker\" consumers can be configured in your Wrangler configuration."
+          ));
+        }
+      }
+      range(diag, object, "max_batch_size", "maxBatchSize", 100.0, false);
+      range(
+        diag,
+        object,
+        "max_batch_timeout",
+        "maxBatchTimeout",
+        60.0,
+        false,
+      );
+      range(diag, object, "max_retries", "maxRetries", 100.0, false);
+      range(diag, object, "retry_delay", "retryDelay", 86400.0, true);
+      if let (Some(queue), Some(dlq)) = (
+        queue,
+        object.get("dead_letter_queue").and_then(Value::as_str),
+      ) {
+        if queue == dlq {
+          diag.errors.push(format!(
+            "Dead letter queue for queue \"{queue}\" cannot be itself (\"dead_letter_queue\")"
+          ));
+        }
+      }
+      warn_unexpected_fields(
+        object,
+        &[
+          "queue",
+          "type",
+          "max_batch_size",
+          "max_batch_timeout",
+          "max_retries",
+          "dead_letter_queue",
+          "max_concurrency",
+          "visibility_timeout_ms",
+          "retry_delay",
+        ],
+        &at,
+        diag,
+      );
+    }
+  }
+}
+
 /// A name bound twice (a var and a service, say) is an error.
 fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
   let mut names: Vec<(String, &str)> = Vec::new();
@@ -663,6 +914,26 @@ fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
         .iter()
         .filter_map(|b| b.get("binding")?.as_str())
         .map(|b| (b.to_string(), "KV Namespace")),
+    );
+  }
+  if let Some(list) = table.get("d1_databases").and_then(Value::as_array) {
+    names.extend(
+      list
+        .iter()
+        .filter_map(|b| b.get("binding")?.as_str())
+        .map(|b| (b.to_string(), "D1 Database")),
+    );
+  }
+  if let Some(list) = table
+    .get("queues")
+    .and_then(|q| q.get("producers"))
+    .and_then(Value::as_array)
+  {
+    names.extend(
+      list
+        .iter()
+        .filter_map(|b| b.get("binding")?.as_str())
+        .map(|b| (b.to_string(), "Queue")),
     );
   }
   if let Some(services) = table.get("services").and_then(Value::as_array) {

@@ -72,6 +72,16 @@ impl ObjectStorage {
     self.set_alarm(None)
   }
 
+  /// Creates `_cf_METADATA` now, as workerd does in every object's database
+  /// (a D1 database shows it to SQL, which may not read it).
+  pub fn create_metadata_table(&mut self) -> Result<(), StorageError> {
+    if !self.metadata_exists()? {
+      self.run_internal(CREATE_METADATA)?;
+      self.metadata_ready = true;
+    }
+    Ok(())
+  }
+
   fn metadata_exists(&mut self) -> Result<bool, StorageError> {
     if !self.metadata_ready {
       self.metadata_ready = self.table_exists("_cf_METADATA")?;

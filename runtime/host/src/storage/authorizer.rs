@@ -136,7 +136,10 @@ fn authorize(state: &mut AuthState, ctx: &AuthContext<'_>) -> bool {
       pragma_name,
       pragma_value,
     } => pragma_allowed(pragma_name, pragma_value),
-    AuthAction::Function { function_name } => ALLOWED_FUNCTIONS.contains(&function_name),
+    // SQL function names are case-insensitive (`UPPER`, `CURRENT_TIMESTAMP`).
+    AuthAction::Function { function_name } => ALLOWED_FUNCTIONS
+      .iter()
+      .any(|allowed| allowed.eq_ignore_ascii_case(function_name)),
     AuthAction::CreateVtable {
       table_name,
       module_name,

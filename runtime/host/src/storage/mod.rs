@@ -87,6 +87,12 @@ impl ObjectStorage {
     })
   }
 
+  /// Waits up to `timeout` for a lock another connection holds: a D1 database may be bound by
+  /// several workers of the process (an object's database has one owner and never waits).
+  pub fn wait_for_locks(&self, timeout: std::time::Duration) -> Result<(), StorageError> {
+    Ok(self.conn.busy_timeout(timeout)?)
+  }
+
   pub fn path(&self) -> Option<&Path> {
     self.path.as_deref()
   }
@@ -159,7 +165,7 @@ impl ObjectStorage {
 /// The limits workerd sets with `sqlite3_limit` (from sqlite.org/security.html, with its own
 /// values where it differs).
 const LIMITS: &[(Limit, i32)] = &[
-  (Limit::SQLITE_LIMIT_LENGTH, 4 * 1024 * 1024),
+  (Limit::SQLITE_LIMIT_LENGTH, 2_200_000),
   (Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000),
   (Limit::SQLITE_LIMIT_COLUMN, 100),
   (Limit::SQLITE_LIMIT_EXPR_DEPTH, 100),

@@ -69,6 +69,18 @@ impl ObjectStorage {
     self.with_mode(Mode::User, |s| s.exec_user(query.as_bytes(), bindings))
   }
 
+  /// SQLite's `total_changes()` and `last_insert_rowid()`: D1 reports each query's effect as
+  /// the difference of these before and after it, as wrangler dev does.
+  pub fn change_counters(&self) -> (i64, i64) {
+    let db = unsafe { self.conn.handle() };
+    unsafe {
+      (
+        ffi::sqlite3_total_changes64(db),
+        ffi::sqlite3_last_insert_rowid(db),
+      )
+    }
+  }
+
   /// `sql.databaseSize`: bytes in use, i.e. the file size less its free pages.
   pub fn database_size(&mut self) -> Result<u64, StorageError> {
     self.require_sql()?;
