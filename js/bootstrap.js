@@ -16,8 +16,16 @@ const { entry, ExecutionContext, FetchEvent } = core.loadExtScript(
 );
 
 const { caches, Cache, CacheStorage } = core.loadExtScript("ext:kiln/cache.js");
+const { FixedLengthStream, IdentityTransformStream } = core.loadExtScript("ext:kiln/streams.js");
 
-installGlobalScope({ ExecutionContext, FetchEvent, Cache, CacheStorage });
+installGlobalScope({
+  ExecutionContext,
+  FetchEvent,
+  Cache,
+  CacheStorage,
+  FixedLengthStream,
+  IdentityTransformStream,
+});
 // As in workerd, `caches` is the one enumerable global of these.
 Object.defineProperty(globalThis, "caches", {
   value: caches,

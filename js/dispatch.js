@@ -32,6 +32,7 @@ const durableObjects = core.loadExtScript("ext:kiln/durable_objects.js");
 const kv = core.loadExtScript("ext:kiln/kv.js");
 const d1 = core.loadExtScript("ext:kiln/d1.js");
 const queues = core.loadExtScript("ext:kiln/queues.js");
+const r2 = core.loadExtScript("ext:kiln/r2.js");
 const {
   ObjectDefineProperty,
   ObjectFreeze,
@@ -400,6 +401,9 @@ function buildEnv(facts) {
   }
   for (const [binding, producer] of queues.producers(facts.queueProducers)) {
     result[binding] = producer;
+  }
+  for (const [binding, bucket] of r2.buckets(facts.r2Buckets)) {
+    result[binding] = bucket;
   }
   if (facts.assetsBinding !== null) result[facts.assetsBinding] = new Fetcher(ASSETS);
   return result;

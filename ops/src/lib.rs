@@ -14,6 +14,7 @@ pub mod durable_objects;
 pub mod http;
 pub mod kv;
 pub mod queues;
+pub mod r2;
 pub mod service;
 pub mod tls;
 pub mod websocket;
@@ -35,6 +36,7 @@ pub struct StorageBindings {
   pub kv: KvNamespaces,
   pub d1: D1Databases,
   pub caches: Caches,
+  pub r2: r2::R2Buckets,
 }
 
 impl StorageBindings {
@@ -43,7 +45,8 @@ impl StorageBindings {
     StorageBindings {
       kv: KvNamespaces::new(state_dir.clone()),
       d1: D1Databases::new(state_dir.clone()),
-      caches: Caches::new(state_dir),
+      caches: Caches::new(state_dir.clone()),
+      r2: r2::R2Buckets::new(state_dir),
     }
   }
 }
@@ -94,6 +97,15 @@ deno_core::extension!(
     cache::op_cache_put,
     cache::op_cache_match,
     cache::op_cache_delete,
+    r2::op_r2_head,
+    r2::op_r2_read,
+    r2::op_r2_put,
+    r2::op_r2_delete,
+    r2::op_r2_list,
+    r2::op_r2_create_upload,
+    r2::op_r2_upload_part,
+    r2::op_r2_complete_upload,
+    r2::op_r2_abort_upload,
     durable_objects::op_do_id_from_name,
     durable_objects::op_do_new_unique_id,
     durable_objects::op_do_id_from_string,
@@ -135,6 +147,8 @@ deno_core::extension!(
     "d1.js",
     "queues.js",
     "cache.js",
+    "streams.js",
+    "r2.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],
   options = {
@@ -156,6 +170,7 @@ deno_core::extension!(
     state.put(options.bindings.kv);
     state.put(options.bindings.d1);
     state.put(options.bindings.caches);
+    state.put(options.bindings.r2);
     state.put(options.assets);
     let hub = websocket::new_hub();
     hub.borrow_mut().limits = websocket::conn::Limits::new(increased);

@@ -20,12 +20,14 @@ pub struct WorkerInfo {
   pub d1_databases: Vec<KvNamespaceFacts>,
   /// Queue producer bindings (js/queues.js).
   pub queue_producers: Vec<QueueProducerFacts>,
+  /// R2 bindings: `env[binding]` is bucket `id` (js/r2.js).
+  pub r2_buckets: Vec<KvNamespaceFacts>,
   /// `[assets] binding`: the name of `env`'s assets Fetcher.
   pub assets_binding: Option<String>,
 }
 
-/// A storage binding: `env[binding]` is the namespace or database `id`
-/// (js/kv.js, js/d1.js).
+/// A storage binding: `env[binding]` is the namespace, database or bucket
+/// `id` (js/kv.js, js/d1.js, js/r2.js).
 #[derive(Clone, serde::Serialize)]
 pub struct KvNamespaceFacts {
   pub binding: String,
@@ -89,6 +91,7 @@ pub fn op_kiln_worker_info(state: &mut OpState) -> WorkerFacts {
     kv_namespaces: info.kv_namespaces.clone(),
     d1_databases: info.d1_databases.clone(),
     queue_producers: info.queue_producers.clone(),
+    r2_buckets: info.r2_buckets.clone(),
     assets_binding: info.assets_binding.clone(),
     stdout_is_terminal: std::io::stdout().is_terminal(),
     stderr_is_terminal: std::io::stderr().is_terminal(),
@@ -106,6 +109,7 @@ pub struct WorkerFacts {
   kv_namespaces: Vec<KvNamespaceFacts>,
   d1_databases: Vec<KvNamespaceFacts>,
   queue_producers: Vec<QueueProducerFacts>,
+  r2_buckets: Vec<KvNamespaceFacts>,
   assets_binding: Option<String>,
   stdout_is_terminal: bool,
   stderr_is_terminal: bool,

@@ -77,6 +77,14 @@ pub(crate) fn create_isolate(
             delivery_delay: p.delivery_delay,
           })
           .collect(),
+        r2_buckets: spec
+          .r2_buckets
+          .iter()
+          .map(|b| KvNamespaceFacts {
+            binding: b.binding.clone(),
+            id: b.bucket.clone(),
+          })
+          .collect(),
         assets_binding: assets
           .as_ref()
           .and_then(|a| a.binding().map(str::to_string)),

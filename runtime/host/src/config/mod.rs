@@ -193,6 +193,7 @@ pub struct EffectiveConfig {
   pub d1_databases: Vec<D1DatabaseBinding>,
   pub queue_producers: Vec<QueueProducer>,
   pub queue_consumers: Vec<crate::queues::ConsumerSettings>,
+  pub r2_buckets: Vec<R2BucketBinding>,
   /// `[triggers] crons`.
   pub crons: Vec<String>,
   /// `[assets]` as configured (checked by `validate`, resolved by
@@ -225,6 +226,14 @@ pub struct D1DatabaseBinding {
   pub migrations_dir: String,
   /// The table recording applied migrations (`d1_migrations` by default).
   pub migrations_table: String,
+}
+
+/// An R2 binding: `env.BINDING` is the local bucket `bucket` (wrangler dev's
+/// choice: `preview_bucket_name`, else `bucket_name`, else the binding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct R2BucketBinding {
+  pub binding: String,
+  pub bucket: String,
 }
 
 /// A queue producer binding: `env.BINDING.send()` sends to `queue`.
@@ -612,7 +621,26 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     .map(|list| list.iter().filter_map(d1_binding).collect())
     .unwrap_or_default();
   let (queue_producers, queue_consumers) = queue_bindings(table);
+  let r2_buckets = table
+    .get("r2_buckets")
+    .and_then(Value::as_array)
+    .map(|list| {
+      list
+        .iter()
+        .filter_map(|b| {
+          let binding = b.get("binding")?.as_str()?.to_string();
+          let text = |key: &str| b.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+          let bucket = text("preview_bucket_name")
+            .or_else(|| text("bucket_name"))
+            .unwrap_or(&binding)
+            .to_string();
+          Some(R2BucketBinding { binding, bucket })
+        })
+        .collect()
+    })
+    .unwrap_or_default();
   EffectiveConfig {
+    r2_buckets,
     d1_databases,
     queue_producers,
     queue_consumers,
@@ -839,7 +867,6 @@ fn d1_binding(b: &Value) -> Option<D1DatabaseBinding> {
 fn unemulated(table: &Map<String, Value>) -> Vec<String> {
   // (key, what one binding is, the field naming it)
   const LISTS: &[(&str, &str, &str)] = &[
-    ("r2_buckets", "R2 bucket", "binding"),
     ("hyperdrive", "Hyperdrive config", "binding"),
     ("vectorize", "Vectorize index", "binding"),
     (
@@ -1176,6 +1203,8 @@ pub struct WorkerSpec {
   pub queue_producers: Vec<QueueProducer>,
   /// The queues this worker consumes (`crate::queues`).
   pub queue_consumers: Vec<crate::queues::ConsumerSettings>,
+  /// R2 buckets, where wrangler dev keeps them (see `crate::r2_store`).
+  pub r2_buckets: Vec<R2BucketBinding>,
   /// Cron triggers, checked.
   pub crons: Vec<crate::cron::Schedule>,
   /// Where local state lives (Durable Objects under
@@ -1468,6 +1497,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       d1_databases: config.d1_databases.clone(),
       queue_producers: config.queue_producers.clone(),
       queue_consumers: config.queue_consumers.clone(),
+      r2_buckets: config.r2_buckets.clone(),
       crons,
       assets,
       has_script,

@@ -1060,13 +1060,7 @@ fn bindings_kiln_does_not_emulate_are_named() {
     "r2_buckets = [{ binding = \"BUCKET\", bucket_name = \"b\" }]\nd1_databases = [{ binding = \"DB\", database_name = \"d\", database_id = \"x\" }]\nai = { binding = \"AI\" }\n[triggers]\ncrons = [\"* * * * *\"]\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
     None,
   );
-  assert_eq!(
-    config.unemulated,
-    [
-      "R2 bucket \"BUCKET\" (r2_buckets)",
-      "Workers AI \"AI\" (ai)",
-    ]
-  );
+  assert_eq!(config.unemulated, ["Workers AI \"AI\" (ai)",]);
   let (config, _) = diagnose("wrangler.toml", "name = \"plain\"\n", None);
   assert!(config.unemulated.is_empty());
 }

@@ -321,6 +321,13 @@ pub fn check_level(
       diag,
     );
   }
+  if let Some(value) = table.get("r2_buckets") {
+    check_r2_buckets(
+      value,
+      &format!("{}r2_buckets", container_prefix(container)),
+      diag,
+    );
+  }
   if let Some(value) = table.get("queues") {
     check_queues(
       value,
@@ -710,6 +717,80 @@ fn check_d1_databases(value: &Value, path: &str, diag: &mut Diagnostics) {
   }
 }
 
+/// `r2_buckets` (at `path`), with wrangler's messages.
+fn check_r2_buckets(value: &Value, path: &str, diag: &mut Diagnostics) {
+  let Some(list) = value.as_array() else {
+    diag.errors.push(format!(
+      "The field \"{path}\" should be an array but got {}.",
+      show(value)
+    ));
+    return;
+  };
+  // Cloudflare's rule for bucket names.
+  let valid_name = |name: &str| {
+    let bytes = name.as_bytes();
+    (3..=63).contains(&bytes.len())
+      && bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+      && bytes[0] != b'-'
+      && bytes[bytes.len() - 1] != b'-'
+  };
+  const NAME_RULE: &str = "is invalid. Bucket names must begin and end with an alphanumeric character, only contain lowercase letters, numbers, and hyphens, and be between 3 and 63 characters long.";
+  for (i, binding) in list.iter().enumerate() {
+    let Some(object) = binding.as_object() else {
+      diag.errors.push(format!(
+        "\"{path}\" bindings should be objects, but got {}",
+        show(binding)
+      ));
+      continue;
+    };
+    if !object.get("binding").is_some_and(Value::is_string) {
+      diag.errors.push(format!(
+        "\"{path}[{i}]\" bindings should have a string \"binding\" field but got {}.",
+        show(binding)
+      ));
+    }
+    match object.get("bucket_name") {
+      None => {}
+      Some(Value::String(name)) if !name.is_empty() && valid_name(name) => {}
+      Some(Value::String(name)) if !name.is_empty() => diag
+        .errors
+        .push(format!("{path}[{i}].bucket_name=\"{name}\" {NAME_RULE}")),
+      Some(_) => diag.errors.push(format!(
+        "\"{path}[{i}]\" bindings should have a string \"bucket_name\" field but got {}.",
+        show(binding)
+      )),
+    }
+    if let Some(Value::String(name)) = object.get("preview_bucket_name") {
+      if !valid_name(name) {
+        // wrangler's own spacing.
+        diag.errors.push(format!(
+          "{path}[{i}].preview_bucket_name= \"{name}\" {NAME_RULE}"
+        ));
+      }
+    }
+    if object.get("jurisdiction").is_some_and(|v| !v.is_string()) {
+      diag.errors.push(format!(
+        "\"{path}[{i}]\" bindings should, optionally, have a string \"jurisdiction\" field but got {}.",
+        show(binding)
+      ));
+    }
+    warn_unexpected_fields(
+      object,
+      &[
+        "binding",
+        "bucket_name",
+        "preview_bucket_name",
+        "jurisdiction",
+        "remote",
+      ],
+      &format!("{path}[{i}]"),
+      diag,
+    );
+  }
+}
+
 /// `queues` (at `path`): wrangler's shape checks with its messages, then
 /// the ranges wrangler dev's queue broker accepts (its messages name the
 /// option as Miniflare spells it).
@@ -914,6 +995,14 @@ fn check_unique_bindings(table: &Map<String, Value>, diag: &mut Diagnostics) {
         .iter()
         .filter_map(|b| b.get("binding")?.as_str())
         .map(|b| (b.to_string(), "KV Namespace")),
+    );
+  }
+  if let Some(list) = table.get("r2_buckets").and_then(Value::as_array) {
+    names.extend(
+      list
+        .iter()
+        .filter_map(|b| b.get("binding")?.as_str())
+        .map(|b| (b.to_string(), "R2 Bucket")),
     );
   }
   if let Some(list) = table.get("d1_databases").and_then(Value::as_array) {
