@@ -258,7 +258,7 @@ async fn local_secrets_and_unemulated_bindings() {
       "API_TOKEN": "s3cr3t-value",
       "PLAIN": "from wrangler.toml",
       "OVERRIDDEN": "from .dev.vars",
-      "BUCKET": "undefined",
+      "INDEX": "undefined",
       "AI": "undefined",
     })
   );
@@ -271,7 +271,7 @@ async fn local_secrets_and_unemulated_bindings() {
   );
   for needle in [
     "kiln does not emulate these yet; their env bindings are undefined:",
-    "- R2 bucket \"BUCKET\" (r2_buckets)",
+    "- Vectorize index \"INDEX\" (vectorize)",
     "- Workers AI \"AI\" (ai)",
   ] {
     assert!(out.contains(needle), "{needle:?} missing from:\n{out}");

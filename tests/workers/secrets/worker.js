@@ -4,7 +4,7 @@ export default {
       API_TOKEN: env.API_TOKEN,
       PLAIN: env.PLAIN,
       OVERRIDDEN: env.OVERRIDDEN,
-      BUCKET: typeof env.BUCKET,
+      INDEX: typeof env.INDEX,
       AI: typeof env.AI,
     });
   },
