@@ -166,13 +166,21 @@ impl Kiln {
 
   /// The same, with extra environment variables for kiln.
   pub fn start_with_env(cwd: &Path, args: &[&str], count: usize, env: &[(&str, &str)]) -> Kiln {
-    let mut child = Command::new(kiln_bin())
+    let mut command = Command::new(kiln_bin());
+    command
       .arg("dev")
       .args(args)
       .args(["--port", "0"])
       .current_dir(cwd)
       .env("RUST_BACKTRACE", "0")
-      .envs(env.iter().copied())
+      .envs(env.iter().copied());
+    Self::spawn(command, count)
+  }
+
+  /// Runs `command`, a `kiln dev … --port 0` however it is wrapped, and
+  /// waits until `count` workers are ready.
+  pub fn spawn(mut command: Command, count: usize) -> Kiln {
+    let mut child = command
       .stdin(Stdio::null())
       .stdout(Stdio::piped())
       .stderr(Stdio::piped())

@@ -27,7 +27,7 @@ pub(crate) fn create_isolate(
   registry: Registry,
   assets: Option<Arc<Assets>>,
 ) -> Result<JsRuntime, StartupError> {
-  let extensions = vec![
+  let mut extensions = vec![
     deno_webidl::deno_webidl::init(),
     deno_web::deno_web::init(
       Arc::new(deno_web::BlobStore::default()),
@@ -99,6 +99,16 @@ pub(crate) fn create_isolate(
       AssetsBinding(assets),
     ),
   ];
+  crate::embed::embed(&mut extensions);
+  let from_disk = crate::embed::unembedded(&extensions);
+  if !from_disk.is_empty() {
+    // A file build.rs did not embed: the binary still runs here, but not
+    // where it is copied without this machine's files.
+    eprintln!(
+      "kiln: not embedded, read from disk: {}",
+      from_disk.join(", ")
+    );
+  }
   let js = JsRuntime::try_new(RuntimeOptions {
     module_loader: Some(Rc::new(WorkerModuleLoader::new(
       spec.root.clone(),

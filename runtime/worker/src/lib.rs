@@ -3,6 +3,7 @@
 //! thread of its own. The command line (cli/) starts workers through
 //! [`start_all`]; dependencies run one way: cli → runtime → ops → host.
 
+mod embed;
 mod errors;
 mod isolate;
 mod loader;
