@@ -12,6 +12,7 @@ const {
   op_kiln_respond_stream,
   op_kiln_respond_text,
   op_kiln_respond_websocket,
+  op_kiln_wait_until,
 } = core.ops;
 const {
   console,
@@ -80,8 +81,17 @@ class ExecutionContext {
       return;
     }
     // The isolate lives as long as the process, so the promise needs no
-    // keep-alive; a rejection is reported like any uncaught error.
-    PromisePrototypeThen(PromiseResolve(promise), undefined, reportException);
+    // keep-alive; a rejection is reported like any uncaught error. A
+    // graceful shutdown waits for it (op_kiln_wait_until counts).
+    op_kiln_wait_until(true);
+    PromisePrototypeThen(
+      PromiseResolve(promise),
+      () => op_kiln_wait_until(false),
+      (error) => {
+        op_kiln_wait_until(false);
+        reportException(error);
+      },
+    );
   }
   passThroughOnException() {
     // There is no origin behind a local worker to pass through to.

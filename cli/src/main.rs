@@ -101,6 +101,11 @@ struct DevArgs {
   /// workerd]. `POST /cdn-cgi/kiln/hibernate` or `kiln hibernate` forces it.
   #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
   hibernate_after: Option<std::time::Duration>,
+  /// On SIGINT or SIGTERM, how long to wait for requests, `waitUntil()`
+  /// work and WebSocket close handshakes in flight before exiting, e.g.
+  /// 500ms, 30s [default: 10s]. A second signal exits at once.
+  #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
+  shutdown_grace: Option<std::time::Duration>,
 }
 
 fn main() -> ExitCode {
@@ -268,8 +273,88 @@ fn dev(args: DevArgs) -> Result<(), String> {
     // Tests and scripts read these lines to learn the ports.
     println!("kiln: worker \"{name}\" ready on http://{address}");
   }
-  loop {
-    std::thread::park();
+  wait_for_signals(
+    &registry,
+    args.shutdown_grace.unwrap_or(DEFAULT_SHUTDOWN_GRACE),
+  )
+}
+
+/// How long a shutdown waits for what is in flight by default.
+const DEFAULT_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully: every worker
+/// stops accepting, sends Close 1001 on its WebSockets and waits for its
+/// requests, `waitUntil()` work and connections, until `grace` has passed;
+/// then the process exits 0, saying what was cut off. A second signal ends
+/// it at once.
+fn wait_for_signals(registry: &Registry, grace: std::time::Duration) -> Result<(), String> {
+  use tokio::signal::unix::{signal, SignalKind};
+  let runtime = tokio::runtime::Builder::new_current_thread()
+    .enable_all()
+    .build()
+    .map_err(|e| format!("cannot start the signal handler: {e}"))?;
+  let workers = registry.len();
+  let shutdown = registry.shutdown().clone();
+  let mut reports = shutdown
+    .take_reports()
+    .ok_or("the shutdown reports were already taken")?;
+  runtime.block_on(async move {
+    let mut terminate = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
+    let name = tokio::select! {
+      _ = terminate.recv() => "SIGTERM",
+      _ = interrupt.recv() => "SIGINT",
+    };
+    eprintln!(
+      "kiln: {name}: shutting down; no new connections, WebSockets sent Close 1001, waiting up to {} for what is in flight (a second signal stops at once)",
+      humantime(grace)
+    );
+    let deadline = std::time::Instant::now() + grace;
+    shutdown.begin(deadline);
+    let mut cut = Vec::new();
+    let mut heard = 0;
+    while heard < workers {
+      tokio::select! {
+        report = reports.recv() => {
+          let Some(report) = report else { break };
+          heard += 1;
+          if !report.is_clean() {
+            cut.push(report);
+          }
+        }
+        _ = terminate.recv() => forced(),
+        _ = interrupt.recv() => forced(),
+        // A worker whose thread is stuck in JavaScript never reports.
+        _ = tokio::time::sleep_until((deadline + std::time::Duration::from_secs(1)).into()) => {
+          eprintln!("kiln: {} worker(s) did not answer the shutdown in time", workers - heard);
+          break;
+        }
+      }
+    }
+    if cut.is_empty() {
+      eprintln!("kiln: shut down cleanly");
+    } else {
+      for r in &cut {
+        eprintln!(
+          "kiln: worker \"{}\": the shutdown cut off {} request(s), {} waitUntil() promise(s), {} connection(s), {} WebSocket(s)",
+          r.worker, r.requests, r.wait_until, r.connections, r.websockets
+        );
+      }
+    }
+    std::process::exit(0);
+  })
+}
+
+fn forced() -> ! {
+  eprintln!("kiln: second signal: stopping now");
+  std::process::exit(1);
+}
+
+fn humantime(d: std::time::Duration) -> String {
+  if d.subsec_millis() == 0 {
+    format!("{}s", d.as_secs())
+  } else {
+    format!("{}ms", d.as_millis())
   }
 }
 

@@ -133,6 +133,7 @@ deno_core::extension!(
     worker::op_kiln_worker_info,
     worker::op_kiln_register_entry,
     worker::op_kiln_print,
+    worker::op_kiln_wait_until,
   ],
   esm_entry_point = "ext:kiln/bootstrap.js",
   esm = [dir "../js", "bootstrap.js"],
@@ -175,5 +176,6 @@ deno_core::extension!(
     let hub = websocket::new_hub();
     hub.borrow_mut().limits = websocket::conn::Limits::new(increased);
     state.put(hub);
+    state.put(worker::WaitUntil::default());
   },
 );

@@ -115,6 +115,21 @@ pub struct WorkerFacts {
   stderr_is_terminal: bool,
 }
 
+/// `ctx.waitUntil()` promises of fetch events not settled yet; a graceful
+/// shutdown waits for them.
+#[derive(Default)]
+pub struct WaitUntil(pub std::cell::Cell<usize>);
+
+#[op2(fast)]
+pub fn op_kiln_wait_until(state: &mut OpState, started: bool) {
+  let count = &state.borrow::<WaitUntil>().0;
+  count.set(if started {
+    count.get() + 1
+  } else {
+    count.get().saturating_sub(1)
+  });
+}
+
 /// Console output, one call per formatted message. Every line is prefixed with
 /// the worker's name so that several workers in one process stay readable.
 #[op2(fast)]

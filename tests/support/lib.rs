@@ -147,6 +147,8 @@ pub struct Kiln {
   /// Every worker's address, in the order kiln printed them.
   pub addrs: Vec<SocketAddr>,
   output: Arc<Mutex<String>>,
+  /// Set once the test has seen kiln exit as it meant it to.
+  exited: std::sync::atomic::AtomicBool,
 }
 
 impl Kiln {
@@ -222,6 +224,7 @@ impl Kiln {
       addr: addrs[0],
       addrs,
       output,
+      exited: std::sync::atomic::AtomicBool::new(false),
     }
   }
 
@@ -319,15 +322,38 @@ impl Kiln {
   }
 }
 
+impl Kiln {
+  /// Waits (up to `limit`) for kiln to exit, as a test that stops it
+  /// expects; answers its exit code. Fails past the limit.
+  pub fn wait_for_exit(&self, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    loop {
+      if let Some(status) = self.exit_status() {
+        self
+          .exited
+          .store(true, std::sync::atomic::Ordering::Relaxed);
+        return status.code();
+      }
+      assert!(
+        Instant::now() < deadline,
+        "kiln did not exit within {limit:?}; it printed:\n{}",
+        self.output()
+      );
+      std::thread::sleep(Duration::from_millis(20));
+    }
+  }
+}
+
 impl Drop for Kiln {
   fn drop(&mut self) {
     // Every test that ran kiln also checks that it did not crash on the way,
-    // unless the test has already failed.
-    let alive = if std::thread::panicking() {
-      Ok(())
-    } else {
-      self.check_alive()
-    };
+    // unless the test has already failed or saw it exit as it meant to.
+    let alive =
+      if std::thread::panicking() || self.exited.load(std::sync::atomic::Ordering::Relaxed) {
+        Ok(())
+      } else {
+        self.check_alive()
+      };
     let child = self.child.get_mut().unwrap();
     let _ = child.kill();
     let _ = child.wait();

@@ -43,6 +43,12 @@ impl RequestQueue {
   }
 }
 
+/// Requests handed to JavaScript and not answered yet (for a graceful
+/// shutdown).
+pub fn in_flight(state: &OpState) -> usize {
+  state.borrow::<RequestQueue>().pending.borrow().len()
+}
+
 /// What JavaScript sees of a request: enough to build a `Request` object.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -238,6 +238,38 @@ impl Hub {
     self.ends.get(&id).map_or(0, |end| end.waiting_bytes)
   }
 
+  /// Every network end (an open connection).
+  pub(crate) fn network_ends(&self) -> usize {
+    self
+      .ends
+      .values()
+      .filter(|end| end.route == Route::Network)
+      .count()
+  }
+
+  /// Sends Close 1001 on each connection whose worker-side end has not
+  /// closed; answers how many connections are open.
+  pub(crate) fn going_away(&mut self) -> usize {
+    let network: Vec<(EndId, EndId)> = self
+      .ends
+      .iter()
+      .filter(|(_, end)| end.route == Route::Network)
+      .map(|(id, end)| (*id, end.peer))
+      .collect();
+    for (id, peer) in &network {
+      let closed = self.ends.get(peer).is_some_and(|p| p.closed_out);
+      if !closed {
+        if let Some(peer) = self.ends.get_mut(peer) {
+          peer.closed_out = true;
+        }
+        if let Some(end) = self.ends.get_mut(id) {
+          end.push_out(Msg::Close(Some(1001), String::new()));
+        }
+      }
+    }
+    network.len()
+  }
+
   /// A network end's connection is gone: its peer hears that the other side
   /// went away, unless it already heard how it ended.
   pub(crate) fn connection_ended(&mut self, id: EndId, tell_peer: bool) {

@@ -26,3 +26,20 @@ pub mod hub;
 pub mod ops;
 
 pub use hub::{new_hub, SharedHub};
+
+/// For a graceful shutdown: sends Close 1001 ("going away") on every open
+/// connection that has not been closed from the worker's side yet (the
+/// worker's end learns of it when the other side answers). Answers how many
+/// connections are open.
+pub fn going_away(state: &deno_core::OpState) -> usize {
+  let hub = state.borrow::<SharedHub>();
+  let mut hub = hub.borrow_mut();
+  hub.going_away()
+}
+
+/// How many WebSocket connections are still open.
+pub fn open_connections(state: &deno_core::OpState) -> usize {
+  let hub = state.borrow::<SharedHub>();
+  let hub = hub.borrow();
+  hub.network_ends()
+}

@@ -21,4 +21,5 @@ pub mod r2_store;
 pub mod registry;
 pub mod routes;
 pub mod server;
+pub mod shutdown;
 pub mod storage;

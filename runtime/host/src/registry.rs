@@ -8,12 +8,15 @@ use std::sync::{Arc, RwLock};
 
 use crate::http::RequestSender;
 use crate::queues::Broker;
+use crate::shutdown::Shutdown;
 
-/// The workers, and what they share: the queues between them.
+/// The workers, and what they share: the queues between them and the
+/// shutdown.
 #[derive(Clone, Default)]
 pub struct Registry {
   workers: Arc<RwLock<HashMap<String, RequestSender>>>,
   queues: Broker,
+  shutdown: Shutdown,
 }
 
 impl Registry {
@@ -35,9 +38,27 @@ impl Registry {
       .cloned()
   }
 
+  /// How many workers are registered.
+  pub fn len(&self) -> usize {
+    self
+      .workers
+      .read()
+      .unwrap_or_else(|poisoned| poisoned.into_inner())
+      .len()
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.len() == 0
+  }
+
   /// The process's queues (`env.QUEUE.send()` in one worker, `queue()` in
   /// another).
   pub fn queues(&self) -> &Broker {
     &self.queues
+  }
+
+  /// The process's shutdown, which every worker follows.
+  pub fn shutdown(&self) -> &Shutdown {
+    &self.shutdown
   }
 }

@@ -1,8 +1,10 @@
 //! HTTP/1.1 serving with hyper: every request on a worker's listener becomes
 //! an [`IncomingRequest`] on the queue of the worker it is routed to.
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use http_body_util::BodyExt;
@@ -11,7 +13,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::assets::{Assets, Route};
 use crate::http::{error_response, IncomingRequest, RequestSender, ResponseBody, WebSocketUpgrade};
@@ -26,12 +28,25 @@ pub struct Listener {
   pub assets: Option<Arc<Assets>>,
 }
 
-/// Accepts connections on `listener` until the process ends. Runs on the
+/// Accepts connections on `listener` until the shutdown begins. Runs on the
 /// worker's own thread (a current-thread runtime with a `LocalSet`), so a
-/// request to this worker never crosses a thread.
-pub async fn serve(listener: TcpListener, owner: Listener, router: Arc<Router>) {
+/// request to this worker never crosses a thread. Once the shutdown begins
+/// it stops accepting, and each connection closes as soon as it has no
+/// request in flight (an idle keep-alive one at once); `open` counts the
+/// connections still open.
+pub async fn serve(
+  listener: TcpListener,
+  owner: Listener,
+  router: Arc<Router>,
+  mut stop: watch::Receiver<Option<std::time::Instant>>,
+  open: Rc<Cell<usize>>,
+) {
   loop {
-    let (stream, peer) = match listener.accept().await {
+    let accepted = tokio::select! {
+      accepted = listener.accept() => accepted,
+      _ = crate::shutdown::begun(&mut stop) => return,
+    };
+    let (stream, peer) = match accepted {
       Ok(conn) => conn,
       Err(e) => {
         // Running out of file descriptors and the like: wait and retry
@@ -45,6 +60,9 @@ pub async fn serve(listener: TcpListener, owner: Listener, router: Arc<Router>) 
     let local = stream.local_addr().ok();
     let owner = owner.clone();
     let router = router.clone();
+    let mut stop = stop.clone();
+    let open = open.clone();
+    open.set(open.get() + 1);
     tokio::task::spawn_local(async move {
       let service = service_fn(move |req| {
         let owner = owner.clone();
@@ -54,8 +72,16 @@ pub async fn serve(listener: TcpListener, owner: Listener, router: Arc<Router>) 
       let conn = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
+      tokio::pin!(conn);
       // A client that goes away mid-request is not an error of the server.
-      let _ = conn.await;
+      tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = crate::shutdown::begun(&mut stop) => {
+          conn.as_mut().graceful_shutdown();
+          let _ = conn.await;
+        }
+      }
+      open.set(open.get() - 1);
     });
   }
 }

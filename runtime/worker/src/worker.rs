@@ -8,16 +8,19 @@
 //! worker's request queue; [`Worker::serve`] opens its listener. [`start_all`]
 //! starts every worker, registers them all, and only then serves any.
 
+use std::cell::{Cell, RefCell};
 use std::net::TcpListener;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use deno_core::PollEventLoopOptions;
+use deno_core::{OpState, PollEventLoopOptions};
 use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::RequestSender;
 use kiln_host::registry::Registry;
 use kiln_host::routes::Router;
 use kiln_host::server::{self, Listener};
+use kiln_host::shutdown::{self, Report, Shutdown};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::errors::{describe_core_error, StartupError};
@@ -138,6 +141,7 @@ fn run_thread(
       Arc::new(Assets::new(config, spec.has_script, navigation))
     });
     let broker = registry.queues().clone();
+    let shutdown = registry.shutdown().clone();
     let mut js = match create_isolate(&spec, rx, registry, assets.clone()) {
       Ok(js) => js,
       Err(e) => {
@@ -158,6 +162,14 @@ fn run_thread(
     };
     let crons = spec.crons.clone();
     let consumers = spec.queue_consumers.clone();
+    let connections = Rc::new(Cell::new(0));
+    tokio::task::spawn_local(drain(
+      name.to_string(),
+      js.op_state(),
+      connections.clone(),
+      shutdown.clone(),
+    ));
+    let stop = shutdown.subscribe();
     tokio::task::spawn_local(async move {
       let Ok(order) = serve_rx.await else { return };
       match tokio::net::TcpListener::from_std(order.listener) {
@@ -172,7 +184,7 @@ fn run_thread(
               owner.requests.clone(),
             ));
           }
-          server::serve(listener, owner, order.router).await;
+          server::serve(listener, owner, order.router, stop, connections).await;
         }
         Err(e) => {
           let _ = order
@@ -196,4 +208,34 @@ fn run_thread(
       }
     }
   });
+}
+
+/// A worker's part of a graceful shutdown (kiln_host::shutdown): once it
+/// begins, sends Close 1001 on its WebSockets, then waits until nothing is
+/// in flight or the deadline passes, and reports what it cut off.
+async fn drain(
+  worker: String,
+  op_state: Rc<RefCell<OpState>>,
+  connections: Rc<Cell<usize>>,
+  shutdown: Shutdown,
+) {
+  let deadline = shutdown::begun(&mut shutdown.subscribe()).await;
+  kiln_ops::websocket::going_away(&op_state.borrow());
+  let report = loop {
+    let report = {
+      let state = op_state.borrow();
+      Report {
+        worker: worker.clone(),
+        requests: kiln_ops::http::in_flight(&state),
+        wait_until: state.borrow::<kiln_ops::worker::WaitUntil>().0.get(),
+        connections: connections.get(),
+        websockets: kiln_ops::websocket::open_connections(&state),
+      }
+    };
+    if report.is_clean() || tokio::time::Instant::now() >= deadline.into() {
+      break report;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+  };
+  shutdown.report(report);
 }
