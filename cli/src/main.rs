@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand};
 use kiln_host::config::{self, Overrides, Source, WorkerPlan};
 use kiln_host::registry::Registry;
 use kiln_host::routes::Router;
+use kiln_host::server::HttpLimits;
 
 #[derive(Parser)]
 #[command(
@@ -106,6 +107,18 @@ struct DevArgs {
   /// 500ms, 30s [default: 10s]. A second signal exits at once.
   #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
   shutdown_grace: Option<std::time::Duration>,
+  /// How long a client may take to send a request's headers before its
+  /// connection is closed, e.g. 10s [default: 30s].
+  #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
+  header_timeout: Option<std::time::Duration>,
+  /// Connections one listener keeps open at once; more are closed at once
+  /// [default: 10000].
+  #[arg(long, value_name = "N")]
+  max_connections: Option<usize>,
+  /// The largest request body, in bytes; a larger one is answered 413
+  /// [default: 100000000, Workers' limit].
+  #[arg(long, value_name = "BYTES")]
+  max_body: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -268,7 +281,14 @@ fn dev(args: DevArgs) -> Result<(), String> {
     ready.push((spec.name.clone(), address));
     workers.push((spec, listener));
   }
-  kiln_runtime::start_all(workers, &registry, router).map_err(|e| e.to_string())?;
+  let defaults = HttpLimits::default();
+  let limits = HttpLimits {
+    header_timeout: args.header_timeout.unwrap_or(defaults.header_timeout),
+    max_connections: args.max_connections.unwrap_or(defaults.max_connections),
+    max_body_bytes: args.max_body.unwrap_or(defaults.max_body_bytes),
+    ..defaults
+  };
+  kiln_runtime::start_all(workers, &registry, router, limits).map_err(|e| e.to_string())?;
   for (name, address) in ready {
     // Tests and scripts read these lines to learn the ports.
     println!("kiln: worker \"{name}\" ready on http://{address}");

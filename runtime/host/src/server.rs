@@ -11,7 +11,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
@@ -26,6 +26,35 @@ pub struct Listener {
   pub requests: RequestSender,
   /// The worker's static assets, served before it (or instead of it).
   pub assets: Option<Arc<Assets>>,
+  pub limits: HttpLimits,
+}
+
+/// What a listener takes from a client before it refuses: the defences
+/// against a client that holds connections open, or sends without end.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpLimits {
+  /// A request's headers must arrive within this time, or the connection
+  /// is closed (slow-loris clients).
+  pub header_timeout: std::time::Duration,
+  /// Request line and headers together; past it the answer is 431.
+  pub max_header_bytes: usize,
+  /// A request body; past it the answer is 413 (Workers' own limit is
+  /// 100 MB on the free plan).
+  pub max_body_bytes: u64,
+  /// Connections open at once on one listener; past it a new connection is
+  /// closed at once.
+  pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+  fn default() -> Self {
+    HttpLimits {
+      header_timeout: std::time::Duration::from_secs(30),
+      max_header_bytes: 128 * 1024,
+      max_body_bytes: 100 * 1000 * 1000,
+      max_connections: 10_000,
+    }
+  }
 }
 
 /// Accepts connections on `listener` until the shutdown begins. Runs on the
@@ -41,6 +70,7 @@ pub async fn serve(
   mut stop: watch::Receiver<Option<std::time::Instant>>,
   open: Rc<Cell<usize>>,
 ) {
+  let mut refusing = false;
   loop {
     let accepted = tokio::select! {
       accepted = listener.accept() => accepted,
@@ -56,6 +86,18 @@ pub async fn serve(
         continue;
       }
     };
+    if open.get() >= owner.limits.max_connections {
+      // Dropping the stream closes it: the client sees its connection end.
+      if !refusing {
+        eprintln!(
+          "[{}] {} connections are open, the most one listener takes; closing new ones until some end",
+          owner.worker, owner.limits.max_connections
+        );
+      }
+      refusing = true;
+      continue;
+    }
+    refusing = false;
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().ok();
     let owner = owner.clone();
@@ -63,13 +105,18 @@ pub async fn serve(
     let mut stop = stop.clone();
     let open = open.clone();
     open.set(open.get() + 1);
+    let owner_limits = owner.limits;
     tokio::task::spawn_local(async move {
       let service = service_fn(move |req| {
         let owner = owner.clone();
         let router = router.clone();
         async move { Ok::<_, Infallible>(handle(owner, &router, req, local, peer).await) }
       });
+      let limits = owner_limits;
       let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
       tokio::pin!(conn);
@@ -116,12 +163,30 @@ async fn handle(
     on_upgrade: hyper::upgrade::on(&mut req),
     key,
   });
+  let max_body = owner.limits.max_body_bytes;
+  let declared = req
+    .headers()
+    .get(http::header::CONTENT_LENGTH)
+    .and_then(|v| v.to_str().ok())
+    .and_then(|v| v.parse::<u64>().ok());
+  if declared.is_some_and(|n| n > max_body) {
+    return error_response(
+      413,
+      "Payload Too Large: the request body is over the limit.\n",
+    );
+  }
   let (mut parts, body) = req.into_parts();
   add_edge_headers(&mut parts.headers, peer);
+  // A body without a declared length is cut off (an error for its reader)
+  // once it passes the limit.
   let body = if body.is_end_stream() {
     None
   } else {
-    Some(body.map_err(std::io::Error::other).boxed_unsync())
+    Some(
+      http_body_util::Limited::new(body, max_body as usize)
+        .map_err(std::io::Error::other)
+        .boxed_unsync(),
+    )
   };
   let (reply, response) = oneshot::channel();
   let request = IncomingRequest {

@@ -19,7 +19,7 @@ use kiln_host::config::WorkerSpec;
 use kiln_host::http::RequestSender;
 use kiln_host::registry::Registry;
 use kiln_host::routes::Router;
-use kiln_host::server::{self, Listener};
+use kiln_host::server::{self, HttpLimits, Listener};
 use kiln_host::shutdown::{self, Report, Shutdown};
 use tokio::sync::{mpsc, oneshot};
 
@@ -30,6 +30,7 @@ use crate::isolate::{create_isolate, load_script};
 struct ServeOrder {
   listener: TcpListener,
   router: Arc<Router>,
+  limits: HttpLimits,
   done: std::sync::mpsc::Sender<Result<(), StartupError>>,
 }
 
@@ -59,11 +60,17 @@ impl Worker {
 
   /// Serves `listener` from the worker's thread; requests whose URL matches
   /// another worker's route go to that worker.
-  pub fn serve(self, listener: TcpListener, router: Arc<Router>) -> Result<(), StartupError> {
+  pub fn serve(
+    self,
+    listener: TcpListener,
+    router: Arc<Router>,
+    limits: HttpLimits,
+  ) -> Result<(), StartupError> {
     let (done, result) = std::sync::mpsc::channel();
     let order = ServeOrder {
       listener,
       router,
+      limits,
       done,
     };
     let stopped = || StartupError(format!("worker \"{}\" stopped before serving", self.name));
@@ -79,6 +86,7 @@ pub fn start_all(
   workers: Vec<(WorkerSpec, TcpListener)>,
   registry: &Registry,
   router: Arc<Router>,
+  limits: HttpLimits,
 ) -> Result<(), StartupError> {
   // A queue has one consumer; messages sent before it starts wait for it.
   let mut consumers: Vec<(&str, &str)> = Vec::new();
@@ -108,7 +116,7 @@ pub fn start_all(
     registry.insert(&worker.name, worker.requests.clone());
   }
   for (worker, listener) in started {
-    worker.serve(listener, router.clone())?;
+    worker.serve(listener, router.clone(), limits)?;
   }
   Ok(())
 }
@@ -155,10 +163,11 @@ fn run_thread(
     }
     let name: Arc<str> = spec.name.as_str().into();
     let (serve_tx, serve_rx) = oneshot::channel::<ServeOrder>();
-    let owner = Listener {
+    let mut owner = Listener {
       worker: name.clone(),
       requests: tx.clone(),
       assets,
+      limits: HttpLimits::default(),
     };
     let crons = spec.crons.clone();
     let consumers = spec.queue_consumers.clone();
@@ -172,6 +181,7 @@ fn run_thread(
     let stop = shutdown.subscribe();
     tokio::task::spawn_local(async move {
       let Ok(order) = serve_rx.await else { return };
+      owner.limits = order.limits;
       match tokio::net::TcpListener::from_std(order.listener) {
         Ok(listener) => {
           let _ = order.done.send(Ok(()));
