@@ -13,6 +13,7 @@ const {
   op_kiln_respond_text,
   op_kiln_respond_websocket,
   op_kiln_wait_until,
+  op_kiln_event_began,
 } = core.ops;
 const {
   console,
@@ -597,6 +598,7 @@ async function control(head, url) {
 }
 
 async function handle(head) {
+  op_kiln_event_began();
   let response;
   if (head.queue !== null) return deliverQueue(head);
   if (cdnCgi(head)) return;

@@ -107,6 +107,11 @@ struct DevArgs {
   /// 500ms, 30s [default: 10s]. A second signal exits at once.
   #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
   shutdown_grace: Option<std::time::Duration>,
+  /// CPU time one event may use without a pause, in milliseconds, for every
+  /// worker; past it the event is stopped (503) and the worker's isolate
+  /// replaced [default: the configuration's limits.cpu_ms, else 30000].
+  #[arg(long, value_name = "MS")]
+  cpu_ms: Option<u64>,
   /// How long a client may take to send a request's headers before its
   /// connection is closed, e.g. 10s [default: 30s].
   #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
@@ -265,6 +270,10 @@ fn dev(args: DevArgs) -> Result<(), String> {
     if let Some(after) = args.hibernate_after {
       spec.hibernate_after = after;
     }
+    if let Some(ms) = args.cpu_ms {
+      spec.cpu_limit = std::time::Duration::from_millis(ms);
+    }
+
     spec.services = services
       .into_iter()
       .map(|s| (s.binding, s.service))

@@ -134,6 +134,7 @@ deno_core::extension!(
     worker::op_kiln_register_entry,
     worker::op_kiln_print,
     worker::op_kiln_wait_until,
+    worker::op_kiln_event_began,
   ],
   esm_entry_point = "ext:kiln/bootstrap.js",
   esm = [dir "../js", "bootstrap.js"],

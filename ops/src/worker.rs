@@ -115,6 +115,19 @@ pub struct WorkerFacts {
   stderr_is_terminal: bool,
 }
 
+/// What to call when an event begins, for the CPU-time limit (the runtime's
+/// watchdog puts it in the op state).
+pub struct EventClock(pub Box<dyn Fn()>);
+
+/// An event (a request, a batch, a scheduled run) begins: its CPU time is
+/// counted from now.
+#[op2(fast)]
+pub fn op_kiln_event_began(state: &mut OpState) {
+  if let Some(clock) = state.try_borrow::<EventClock>() {
+    (clock.0)();
+  }
+}
+
 /// `ctx.waitUntil()` promises of fetch events not settled yet; a graceful
 /// shutdown waits for them.
 #[derive(Default)]

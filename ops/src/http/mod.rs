@@ -33,14 +33,40 @@ pub struct RequestQueue {
   next_id: RefCell<u32>,
 }
 
+/// A worker's request receiver, shared by the isolates it runs in turn (a
+/// new one replaces an isolate stopped for exceeding its limits).
+pub type SharedReceiver = Rc<AsyncRefCell<mpsc::UnboundedReceiver<IncomingRequest>>>;
+
+pub fn shared_receiver(rx: mpsc::UnboundedReceiver<IncomingRequest>) -> SharedReceiver {
+  Rc::new(AsyncRefCell::new(rx))
+}
+
 impl RequestQueue {
-  pub fn new(rx: mpsc::UnboundedReceiver<IncomingRequest>) -> Self {
+  pub fn new(rx: SharedReceiver) -> Self {
     Self {
-      rx: Rc::new(AsyncRefCell::new(rx)),
+      rx,
       pending: RefCell::new(HashMap::new()),
       next_id: RefCell::new(1),
     }
   }
+}
+
+/// Answers every request JavaScript was given and has not answered with
+/// `status` and `text` (the isolate that had them is being replaced).
+/// Answers how many there were.
+pub fn fail_pending(state: &OpState, status: u16, text: &'static str) -> usize {
+  let pending: Vec<Pending> = state
+    .borrow::<RequestQueue>()
+    .pending
+    .borrow_mut()
+    .drain()
+    .map(|(_, p)| p)
+    .collect();
+  let count = pending.len();
+  for p in pending {
+    let _ = p.reply.send(kiln_host::http::error_response(status, text));
+  }
+  count
 }
 
 /// Requests handed to JavaScript and not answered yet (for a graceful

@@ -247,9 +247,9 @@ impl Hub {
       .count()
   }
 
-  /// Sends Close 1001 on each connection whose worker-side end has not
+  /// Sends Close `code` on each connection whose worker-side end has not
   /// closed; answers how many connections are open.
-  pub(crate) fn going_away(&mut self) -> usize {
+  pub(crate) fn close_connections(&mut self, code: u16, reason: &str) -> usize {
     let network: Vec<(EndId, EndId)> = self
       .ends
       .iter()
@@ -263,7 +263,7 @@ impl Hub {
           peer.closed_out = true;
         }
         if let Some(end) = self.ends.get_mut(id) {
-          end.push_out(Msg::Close(Some(1001), String::new()));
+          end.push_out(Msg::Close(Some(code), reason.to_string()));
         }
       }
     }

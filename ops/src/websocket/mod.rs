@@ -32,9 +32,15 @@ pub use hub::{new_hub, SharedHub};
 /// worker's end learns of it when the other side answers). Answers how many
 /// connections are open.
 pub fn going_away(state: &deno_core::OpState) -> usize {
+  close_connections(state, 1001, "")
+}
+
+/// Sends Close `code` with `reason` on every open connection whose worker
+/// side has not closed; answers how many connections are open.
+pub fn close_connections(state: &deno_core::OpState, code: u16, reason: &str) -> usize {
   let hub = state.borrow::<SharedHub>();
   let mut hub = hub.borrow_mut();
-  hub.going_away()
+  hub.close_connections(code, reason)
 }
 
 /// How many WebSocket connections are still open.

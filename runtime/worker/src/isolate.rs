@@ -9,21 +9,19 @@ use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
 use kiln_host::actor_id::namespace_key;
 use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
-use kiln_host::http::IncomingRequest;
 use kiln_host::registry::Registry;
 use kiln_ops::{
   AssetsBinding, ClassConfig, DurableObjectBindingFacts, DurableObjectClassFacts,
   DurableObjectFacts, DurableObjects, EntryFunction, KvNamespaceFacts, QueueProducerFacts,
   RequestQueue, ServiceBindings, StorageBindings, WorkerInfo,
 };
-use tokio::sync::mpsc;
 
 use crate::errors::{describe_core_error, describe_js_error, StartupError};
 use crate::loader::WorkerModuleLoader;
 
 pub(crate) fn create_isolate(
   spec: &WorkerSpec,
-  rx: mpsc::UnboundedReceiver<IncomingRequest>,
+  rx: kiln_ops::http::SharedReceiver,
   registry: Registry,
   assets: Option<Arc<Assets>>,
 ) -> Result<JsRuntime, StartupError> {

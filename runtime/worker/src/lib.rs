@@ -8,6 +8,7 @@ mod errors;
 mod isolate;
 mod loader;
 mod permissions;
+mod watchdog;
 mod worker;
 
 pub use errors::StartupError;

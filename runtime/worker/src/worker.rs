@@ -12,8 +12,9 @@ use std::cell::{Cell, RefCell};
 use std::net::TcpListener;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::Poll;
 
-use deno_core::{OpState, PollEventLoopOptions};
+use deno_core::{JsRuntime, OpState, PollEventLoopOptions};
 use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::RequestSender;
@@ -25,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::errors::{describe_core_error, StartupError};
 use crate::isolate::{create_isolate, load_script};
+use crate::watchdog::{Exceeded, Watch};
 
 /// What a started worker's thread waits for before it serves.
 struct ServeOrder {
@@ -150,23 +152,23 @@ fn run_thread(
     });
     let broker = registry.queues().clone();
     let shutdown = registry.shutdown().clone();
-    let mut js = match create_isolate(&spec, rx, registry, assets.clone()) {
+    let receiver = kiln_ops::http::shared_receiver(rx);
+    let watch = Watch::new(spec.cpu_limit);
+    let mut js = match start_isolate(&spec, &receiver, &registry, &assets, &watch).await {
       Ok(js) => js,
       Err(e) => {
         let _ = ready.send(Err(e));
         return;
       }
     };
-    if let Err(e) = load_script(&mut js, &spec).await {
-      let _ = ready.send(Err(e));
-      return;
-    }
+    // What the drain task reads: the op state of the isolate serving now.
+    let current = Rc::new(RefCell::new(js.op_state()));
     let name: Arc<str> = spec.name.as_str().into();
     let (serve_tx, serve_rx) = oneshot::channel::<ServeOrder>();
     let mut owner = Listener {
       worker: name.clone(),
       requests: tx.clone(),
-      assets,
+      assets: assets.clone(),
       limits: HttpLimits::default(),
     };
     let crons = spec.crons.clone();
@@ -174,7 +176,7 @@ fn run_thread(
     let connections = Rc::new(Cell::new(0));
     tokio::task::spawn_local(drain(
       name.to_string(),
-      js.op_state(),
+      current.clone(),
       connections.clone(),
       shutdown.clone(),
     ));
@@ -210,14 +212,80 @@ fn run_thread(
     }));
     // The event loop only ends when nothing is pending, which for a serving
     // worker means its request queue was closed. An error that escaped
-    // JavaScript is reported and the worker keeps serving.
+    // JavaScript is reported and the worker keeps serving; an isolate
+    // stopped for a limit is replaced.
     loop {
-      match js.run_event_loop(PollEventLoopOptions::default()).await {
-        Ok(()) => break,
-        Err(e) => eprintln!("[{}] {}", spec.name, describe_core_error(&e)),
+      // A stopped isolate may end its event loop with an error, with
+      // nothing left to do (its dispatch loop gone), or not at all (an open
+      // WebSocket keeps it waiting): the watch says which it was.
+      let polled = std::future::poll_fn(|cx| {
+        watch.enter();
+        let poll = js.poll_event_loop(cx, PollEventLoopOptions::default());
+        watch.leave();
+        match (watch.take_exceeded(), poll) {
+          (Some(exceeded), _) => Poll::Ready(Err(exceeded)),
+          (None, Poll::Ready(result)) => Poll::Ready(Ok(result)),
+          (None, Poll::Pending) => Poll::Pending,
+        }
+      })
+      .await;
+      match polled {
+        Ok(Ok(())) => break,
+        Ok(Err(e)) => eprintln!("[{}] {}", spec.name, describe_core_error(&e)),
+        Err(exceeded) => {
+          {
+            let Exceeded::Cpu = exceeded;
+            let text = "Worker exceeded CPU time limit.\n";
+            let (requests, sockets) = {
+              let state = js.op_state();
+              let state = state.borrow();
+              (
+                kiln_ops::http::fail_pending(&state, 503, text),
+                kiln_ops::websocket::close_connections(&state, 1011, text.trim_end()),
+              )
+            };
+            eprintln!(
+              "[{}] exceeded its CPU time limit ({} ms of CPU without a pause; the limit is {} ms): stopped; {requests} request(s) answered 503, {sockets} WebSocket(s) closed 1011; a new isolate takes over",
+              spec.name,
+              watch.used().as_millis(),
+              spec.cpu_limit.as_millis()
+            );
+            // The old isolate goes first: it holds the request queue.
+            drop(js);
+            js = match start_isolate(&spec, &receiver, &registry, &assets, &watch).await {
+              Ok(js) => js,
+              Err(e) => {
+                eprintln!("[{}] cannot start a new isolate: {e}", spec.name);
+                break;
+              }
+            };
+            *current.borrow_mut() = js.op_state();
+          }
+        }
       }
     }
   });
+}
+
+/// Creates the worker's isolate (its request queue `receiver`, its limits
+/// watched by `watch`) and runs its script.
+async fn start_isolate(
+  spec: &WorkerSpec,
+  receiver: &kiln_ops::http::SharedReceiver,
+  registry: &Registry,
+  assets: &Option<Arc<Assets>>,
+  watch: &Arc<Watch>,
+) -> Result<JsRuntime, StartupError> {
+  let mut js = create_isolate(spec, receiver.clone(), registry.clone(), assets.clone())?;
+  watch.watch_isolate(js.v8_isolate().thread_safe_handle());
+  let clock = watch.clone();
+  js.op_state()
+    .borrow_mut()
+    .put(kiln_ops::worker::EventClock(Box::new(move || {
+      clock.event_began()
+    })));
+  load_script(&mut js, spec).await?;
+  Ok(js)
 }
 
 /// A worker's part of a graceful shutdown (kiln_host::shutdown): once it
@@ -225,14 +293,15 @@ fn run_thread(
 /// in flight or the deadline passes, and reports what it cut off.
 async fn drain(
   worker: String,
-  op_state: Rc<RefCell<OpState>>,
+  current: Rc<RefCell<Rc<RefCell<OpState>>>>,
   connections: Rc<Cell<usize>>,
   shutdown: Shutdown,
 ) {
   let deadline = shutdown::begun(&mut shutdown.subscribe()).await;
-  kiln_ops::websocket::going_away(&op_state.borrow());
+  kiln_ops::websocket::going_away(&current.borrow().borrow());
   let report = loop {
     let report = {
+      let op_state = current.borrow().clone();
       let state = op_state.borrow();
       Report {
         worker: worker.clone(),

@@ -194,6 +194,8 @@ pub struct EffectiveConfig {
   pub queue_producers: Vec<QueueProducer>,
   pub queue_consumers: Vec<crate::queues::ConsumerSettings>,
   pub r2_buckets: Vec<R2BucketBinding>,
+  /// `[limits] cpu_ms`.
+  pub cpu_ms: Option<u64>,
   /// `[triggers] crons`.
   pub crons: Vec<String>,
   /// `[assets]` as configured (checked by `validate`, resolved by
@@ -640,6 +642,12 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
     })
     .unwrap_or_default();
   EffectiveConfig {
+    cpu_ms: table
+      .get("limits")
+      .and_then(|l| l.get("cpu_ms"))
+      .and_then(Value::as_f64)
+      .filter(|ms| *ms > 0.0)
+      .map(|ms| ms as u64),
     r2_buckets,
     d1_databases,
     queue_producers,
@@ -1227,7 +1235,14 @@ pub struct WorkerSpec {
   /// stays in memory before it hibernates (workerd: 10 s; `kiln dev
   /// --hibernate-after`).
   pub hibernate_after: std::time::Duration,
+  /// CPU time one event may use without a pause (`limits.cpu_ms`; Workers'
+  /// 30 s by default).
+  pub cpu_limit: std::time::Duration,
 }
+
+/// Workers' CPU time per request on the paid plan, when `limits.cpu_ms`
+/// says nothing.
+pub const DEFAULT_CPU_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// workerd's idle time before an object is evicted.
 pub const DEFAULT_EVICT_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
@@ -1505,6 +1520,9 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       service_worker_error,
       evict_after: DEFAULT_EVICT_AFTER,
       hibernate_after: DEFAULT_EVICT_AFTER,
+      cpu_limit: config
+        .cpu_ms
+        .map_or(DEFAULT_CPU_LIMIT, std::time::Duration::from_millis),
     },
     dev: config.dev,
     routes: config.routes,
