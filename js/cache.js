@@ -457,6 +457,12 @@ class Cache {
     // answers workerd's PUT with 413, which workerd ignores. A response with
     // a null-body status cannot be stored either.
     if (!policy.storable || response.status === 204 || response.status === 205) return undefined;
+    // A response that may be kept for no time replaces what was there with
+    // nothing.
+    if (policy.ttl <= 0) {
+      op_cache_delete(this[_name], keyOf(request, url));
+      return undefined;
+    }
     const head = JSONStringify({ status: response.status, headers: policy.headers });
     op_cache_put(this[_name], keyOf(request, url), head, body, (now + policy.ttl) / 1000);
     return undefined;

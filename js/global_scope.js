@@ -222,8 +222,13 @@ const Request = new Proxy(request.Request, {
       if (cache !== CACHE_MODES[0] && cache !== CACHE_MODES[1]) {
         throw new TypeError(`Unsupported cache mode: ${cache}`);
       }
-      const { cache: _, ...rest } = init;
-      args[1] = rest;
+      // deno's Request knows only the Fetch standard's modes: the mode is
+      // taken out of a plain init, and a Request used as init (whose fields
+      // are getters) gives it through its own mode below.
+      if (ObjectGetPrototypeOf(init) === ObjectPrototype) {
+        const { cache: _, ...rest } = init;
+        args[1] = rest;
+      }
     }
     if (args.length > 1) args[1] = upperCaseMethod(args[1]);
     const req = ReflectConstruct(target, args, newTarget);

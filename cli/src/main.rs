@@ -110,7 +110,7 @@ struct DevArgs {
   /// CPU time one event may use without a pause, in milliseconds, for every
   /// worker; past it the event is stopped (503) and the worker's isolate
   /// replaced [default: the configuration's limits.cpu_ms, else 30000].
-  #[arg(long, value_name = "MS")]
+  #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
   cpu_ms: Option<u64>,
   /// How long a client may take to send a request's headers before its
   /// connection is closed, e.g. 10s [default: 30s].

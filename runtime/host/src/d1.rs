@@ -78,12 +78,12 @@ impl D1Database {
   /// Opens (creating) the database at `path`, or one in memory.
   pub fn open(path: Option<&Path>) -> Result<D1Database, String> {
     let mut storage = ObjectStorage::open(path, true).map_err(|e| e.message)?;
-    storage.create_metadata_table().map_err(|e| e.message)?;
     // Several workers of a process, or `kiln d1 migrations apply` while a
     // worker runs, may use the same database.
     storage
-      .wait_for_locks(Duration::from_secs(5))
+      .share(Duration::from_secs(5))
       .map_err(|e| e.message)?;
+    storage.create_metadata_table().map_err(|e| e.message)?;
     Ok(D1Database {
       storage,
       commits: 0,
@@ -309,17 +309,21 @@ pub fn split_statements(sql: &str) -> Result<Vec<String>, String> {
 /// Whether `text` ends with whitespace, one of `words` (any case), and the
 /// one character just pushed.
 fn ends_with_keyword(text: &str, words: &[&str]) -> bool {
-  let mut chars = text.chars().rev();
-  chars.next();
-  let before: String = chars.collect::<Vec<_>>().into_iter().rev().collect();
+  // Only the tail matters: whitespace, the longest word, the last character.
+  let tail: Vec<char> = text.chars().rev().take(8).collect();
+  let Some((_, before)) = tail.split_first() else {
+    return false;
+  };
   words.iter().any(|word| {
-    before.len() > word.len()
-      && before.is_char_boundary(before.len() - word.len())
-      && before[before.len() - word.len()..].eq_ignore_ascii_case(word)
-      && before[..before.len() - word.len()]
-        .chars()
-        .next_back()
-        .is_some_and(char::is_whitespace)
+    let n = word.len();
+    before.len() > n
+      && before[..n]
+        .iter()
+        .rev()
+        .copied()
+        .collect::<String>()
+        .eq_ignore_ascii_case(word)
+      && before[n].is_whitespace()
   })
 }
 
@@ -602,5 +606,41 @@ mod tests {
     assert!(
       split_statements("BEGIN TRANSACTION; COMMIT; BEGIN TRANSACTION; SELECT 1; COMMIT;").is_err()
     );
+  }
+
+  #[test]
+  fn several_connections_write_one_database_without_failing() {
+    let dir = std::env::temp_dir().join(format!("kiln-d1-shared-{}", std::process::id()));
+    let path = dir.join("db.sqlite");
+    let mut first = D1Database::open(Some(&path)).unwrap();
+    first.call(
+      r#"{"sql": "CREATE TABLE t (n)"}"#,
+      ResultsFormat::RowsAndColumns,
+    );
+    let writers: Vec<_> = (0..2)
+      .map(|_| {
+        let path = path.clone();
+        std::thread::spawn(move || {
+          let mut db = D1Database::open(Some(&path)).unwrap();
+          for i in 0..100 {
+            // A read before the write, as every D1 query does (its size).
+            let reply = db.call(
+              &format!(r#"{{"sql": "INSERT INTO t VALUES ({i})"}}"#),
+              ResultsFormat::RowsAndColumns,
+            );
+            assert_eq!(reply[0]["success"], json!(true), "{reply}");
+          }
+        })
+      })
+      .collect();
+    for writer in writers {
+      writer.join().unwrap();
+    }
+    let count = first.call(
+      r#"{"sql": "SELECT count(*) AS n FROM t"}"#,
+      ResultsFormat::ArrayOfObjects,
+    );
+    assert_eq!(count[0]["results"], json!([{ "n": 200 }]), "{count}");
+    let _ = std::fs::remove_dir_all(dir);
   }
 }

@@ -154,6 +154,17 @@ impl Broker {
     lock(&self.inner.consumed).insert(queue.to_string());
   }
 
+  /// The worker consuming `queue` has stopped: what waits is dropped, and
+  /// what is sent from now on too.
+  pub fn undeclare_consumer(&self, queue: &str) {
+    lock(&self.inner.consumed).remove(queue);
+    if let Some(target) = lock(&self.inner.queues).remove(queue) {
+      let mut backlog = lock(&target.backlog);
+      backlog.ready.clear();
+      backlog.delayed.clear();
+    }
+  }
+
   /// Whether a worker of the process consumes `queue`: a queue nobody
   /// consumes takes anything and keeps nothing, so nothing is checked.
   pub fn is_consumed(&self, queue: &str) -> bool {
@@ -273,7 +284,11 @@ pub async fn consume(broker: Broker, settings: ConsumerSettings, requests: Reque
     let started = Instant::now();
     let outcome = match deliver(&settings.queue, &batch, left, &requests).await {
       Ok(outcome) => outcome,
-      Err(Closed) => return,
+      Err(Closed) => {
+        // The worker is gone: nothing will take what waits or comes.
+        broker.undeclare_consumer(&settings.queue);
+        return;
+      }
     };
     settle(&broker, &settings, batch, outcome, started.elapsed());
   }

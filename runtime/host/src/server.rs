@@ -41,8 +41,9 @@ pub struct HttpLimits {
   /// A request body; past it the answer is 413 (Workers' own limit is
   /// 100 MB on the free plan).
   pub max_body_bytes: u64,
-  /// Connections open at once on one listener; past it a new connection is
-  /// closed at once.
+  /// HTTP connections open at once on one listener (a connection upgraded
+  /// to a WebSocket leaves the count); past it a new connection is closed
+  /// at once.
   pub max_connections: usize,
 }
 
@@ -103,10 +104,10 @@ pub async fn serve(
     let owner = owner.clone();
     let router = router.clone();
     let mut stop = stop.clone();
-    let open = open.clone();
-    open.set(open.get() + 1);
+    let slot = Slot::take(&open);
     let owner_limits = owner.limits;
     tokio::task::spawn_local(async move {
+      let _slot = slot;
       let service = service_fn(move |req| {
         let owner = owner.clone();
         let router = router.clone();
@@ -128,8 +129,24 @@ pub async fn serve(
           let _ = conn.await;
         }
       }
-      open.set(open.get() - 1);
     });
+  }
+}
+
+/// One open HTTP connection in a listener's count, given back when the
+/// connection's task ends however it ends.
+struct Slot(Rc<Cell<usize>>);
+
+impl Slot {
+  fn take(open: &Rc<Cell<usize>>) -> Slot {
+    open.set(open.get() + 1);
+    Slot(open.clone())
+  }
+}
+
+impl Drop for Slot {
+  fn drop(&mut self) {
+    self.0.set(self.0.get().saturating_sub(1));
   }
 }
 

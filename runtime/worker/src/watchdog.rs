@@ -34,6 +34,8 @@ pub struct Watch {
   /// The thread's CPU time (ns, plus one) when the count began; 0 while
   /// the isolate is not being polled.
   since: AtomicU64,
+  /// The isolate to stop; its lock also orders a check against the end of
+  /// a poll.
   isolate: Mutex<Option<v8::IsolateHandle>>,
   cpu_exceeded: AtomicBool,
   /// CPU time the stopped event had used, for the log.
@@ -91,8 +93,10 @@ impl Watch {
     self.since.store(self.now(), Ordering::Release);
   }
 
-  /// The poll is over.
+  /// The poll is over. Waits for a check in progress, so that a check
+  /// stops the isolate only while the poll it measured is still running.
   pub fn leave(&self) {
+    let _checking = self.isolate.lock().unwrap_or_else(|p| p.into_inner());
     self.since.store(0, Ordering::Release);
   }
 
@@ -117,22 +121,23 @@ impl Watch {
     Duration::from_nanos(self.used_ns.load(Ordering::Relaxed))
   }
 
-  fn terminate(&self) {
-    if let Some(handle) = &*self.isolate.lock().unwrap_or_else(|p| p.into_inner()) {
-      handle.terminate_execution();
-    }
-  }
-
   fn check(&self) {
+    if self.cpu_exceeded.load(Ordering::Acquire) {
+      return;
+    }
+    // Under the lock `leave()` takes: the poll measured is the one stopped.
+    let isolate = self.isolate.lock().unwrap_or_else(|p| p.into_inner());
     let since = self.since.load(Ordering::Acquire);
-    if since == 0 || self.cpu_exceeded.load(Ordering::Acquire) {
+    if since == 0 {
       return;
     }
     let used = self.now().saturating_sub(since);
     if used > self.limit_ns {
       self.used_ns.store(used, Ordering::Relaxed);
       self.cpu_exceeded.store(true, Ordering::Release);
-      self.terminate();
+      if let Some(handle) = &*isolate {
+        handle.terminate_execution();
+      }
     }
   }
 }

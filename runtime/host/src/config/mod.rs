@@ -646,7 +646,7 @@ fn to_effective(table: &Map<String, Value>, env_suffix: Option<&str>) -> Effecti
       .get("limits")
       .and_then(|l| l.get("cpu_ms"))
       .and_then(Value::as_f64)
-      .filter(|ms| *ms > 0.0)
+      .filter(|ms| *ms >= 1.0)
       .map(|ms| ms as u64),
     r2_buckets,
     d1_databases,

@@ -39,6 +39,8 @@ pub struct ObjectStorage {
   auth: SharedAuth,
   /// An implicit transaction (`BEGIN`) is open and holds this turn's writes.
   implicit_open: bool,
+  /// Other connections (other workers, `kiln d1`) write the same file.
+  shared: bool,
   /// Open explicit transactions, outermost first; each is the savepoint `_cf_savepoint_<depth>`.
   savepoint_depth: usize,
   /// `_cf_KV` / `_cf_METADATA` are known to exist. Only a cache: cleared whenever a rollback could
@@ -80,6 +82,7 @@ impl ObjectStorage {
       sql_enabled,
       auth,
       implicit_open: false,
+      shared: false,
       savepoint_depth: 0,
       kv_ready: false,
       metadata_ready: false,
@@ -87,9 +90,12 @@ impl ObjectStorage {
     })
   }
 
-  /// Waits up to `timeout` for a lock another connection holds: a D1 database may be bound by
-  /// several workers of the process (an object's database has one owner and never waits).
-  pub fn wait_for_locks(&self, timeout: std::time::Duration) -> Result<(), StorageError> {
+  /// Makes the file one several connections write (a D1 database or R2 bucket bound by several
+  /// workers, or migrated while served): a lock another connection holds is waited for up to
+  /// `timeout`, and writes take their lock when their transaction begins. An object's database
+  /// has one owner and never waits.
+  pub fn share(&mut self, timeout: std::time::Duration) -> Result<(), StorageError> {
+    self.shared = true;
     Ok(self.conn.busy_timeout(timeout)?)
   }
 

@@ -146,7 +146,14 @@ impl ObjectStorage {
       return Err(StorageError::error(message.clone()).resetting());
     }
     if !self.implicit_open {
-      self.run_internal("BEGIN")?;
+      // A file several connections write (D1, R2) takes its write lock at
+      // once, so that a busy file is waited for rather than failing when a
+      // read transaction tries to become a write one.
+      self.run_internal(if self.shared {
+        "BEGIN IMMEDIATE"
+      } else {
+        "BEGIN"
+      })?;
       self.implicit_open = true;
     }
     Ok(())
