@@ -23,6 +23,7 @@ const {
   RangeError,
   Symbol,
   TypeError,
+  EvalError,
 } = primordials;
 
 const load = (specifier) => core.loadExtScript(specifier);
@@ -491,7 +492,55 @@ const globalProperties = {
  * Turns the realm's global object into a Workers global scope and removes
  * every door into the runtime's internals.
  */
+/**
+ * Workers compiles no code from strings: `eval()`, `new Function()` and the
+ * async and generator function constructors throw workerd's EvalError.
+ * Each constructor stays itself for `instanceof` and `prototype` (a Proxy),
+ * and `fn.constructor` leads to the refusing one too.
+ */
+function refuseCodeGeneration() {
+  const refuse = () => {
+    throw new EvalError("Code generation from strings disallowed for this context");
+  };
+  // A method keeps the name `eval`, which a strict function cannot have.
+  const replacement = {
+    eval(_source) {
+      refuse();
+    },
+  }.eval;
+  ObjectDefineProperty(globalThis, "eval", {
+    value: replacement,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  const constructors = [
+    Function,
+    ObjectGetPrototypeOf(async function () {}).constructor,
+    ObjectGetPrototypeOf(function* () {}).constructor,
+    ObjectGetPrototypeOf(async function* () {}).constructor,
+  ];
+  for (const original of constructors) {
+    const refusing = new Proxy(original, { apply: refuse, construct: refuse });
+    ObjectDefineProperty(original.prototype, "constructor", {
+      value: refusing,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    if (original === Function) {
+      ObjectDefineProperty(globalThis, "Function", {
+        value: refusing,
+        writable: true,
+        enumerable: false,
+        configurable: true,
+      });
+    }
+  }
+}
+
 function installGlobalScope(extra) {
+  refuseCodeGeneration();
   ObjectDefineProperties(globalThis, globalProperties);
   for (const name in extra) {
     ObjectDefineProperty(globalThis, name, writable(extra[name]));

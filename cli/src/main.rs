@@ -112,6 +112,11 @@ struct DevArgs {
   /// replaced [default: the configuration's limits.cpu_ms, else 30000].
   #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
   cpu_ms: Option<u64>,
+  /// How long an outbound WebSocket (`new WebSocket()`, `fetch()` with
+  /// `Upgrade: websocket`) may take to connect and finish its handshake,
+  /// e.g. 5s [default: 30s].
+  #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
+  connect_timeout: Option<std::time::Duration>,
   /// How long a client may take to send a request's headers before its
   /// connection is closed, e.g. 10s [default: 30s].
   #[arg(long, value_name = "DURATION", value_parser = config::parse_duration)]
@@ -269,6 +274,9 @@ fn dev(args: DevArgs) -> Result<(), String> {
     }
     if let Some(after) = args.hibernate_after {
       spec.hibernate_after = after;
+    }
+    if let Some(timeout) = args.connect_timeout {
+      spec.connect_timeout = timeout;
     }
     if let Some(ms) = args.cpu_ms {
       spec.cpu_limit = std::time::Duration::from_millis(ms);

@@ -24,6 +24,9 @@ pub struct WorkerInfo {
   pub r2_buckets: Vec<KvNamespaceFacts>,
   /// `[assets] binding`: the name of `env`'s assets Fetcher.
   pub assets_binding: Option<String>,
+  /// How long an outbound WebSocket may take to connect and finish its
+  /// handshake.
+  pub connect_timeout: std::time::Duration,
 }
 
 /// A storage binding: `env[binding]` is the namespace, database or bucket

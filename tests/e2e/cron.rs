@@ -1,8 +1,8 @@
 //! Cron triggers, end to end, on wrangler dev (the reference) and on kiln.
 //!
 //! The workers are in tests/workers/cron/: worker.js (ES module format,
-//! wrangler.toml: `name = "cron-worker"`, `[triggers] crons = ["*/5 * * *
-//! *", "0 0 * * *"]`, a var GREETING), the same in service-worker format
+//! wrangler.toml: `name = "cron-worker"`, `[triggers] crons` that are never
+//! due while tests run, a var GREETING), the same in service-worker format
 //! (sw.js, sw.toml), a module worker without a scheduled handler
 //! (fetch-only.js, fetch-only.toml) and a configuration error
 //! (bad-crons.toml). The scheduled handler records what it sees; `GET /seen`

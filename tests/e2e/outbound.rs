@@ -438,3 +438,37 @@ async fn wss_backends_are_trusted_through_kiln_extra_ca_certs() {
   assert_eq!(log[1][0], "error", "{log}");
   assert_eq!(log[2][1], 1006);
 }
+
+/// A server that accepts the connection and never answers the handshake:
+/// the attempt fails after `--connect-timeout` (close 1006), instead of
+/// holding the socket for good.
+#[tokio::test]
+async fn a_handshake_that_never_ends_times_out() {
+  let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+  let port = silent.local_addr().unwrap().port();
+  let held = tokio::spawn(async move {
+    let mut held = Vec::new();
+    while let Ok((stream, _)) = silent.accept().await {
+      held.push(stream);
+    }
+  });
+  let kiln = Kiln::start(&["outbound", "--connect-timeout", "500ms"]);
+  let started = std::time::Instant::now();
+  let log = get_json(&kiln, &format!("/connect?url=ws://127.0.0.1:{port}/")).await;
+  let took = started.elapsed();
+  assert_eq!(log[1][0], "error", "{log}");
+  assert!(
+    log[1][1]
+      .as_str()
+      .unwrap()
+      .contains("did not connect and finish its handshake within 500 ms"),
+    "{log}"
+  );
+  assert_eq!(log[2][0], "close", "{log}");
+  assert_eq!(log[2][1], 1006, "{log}");
+  assert!(
+    took >= std::time::Duration::from_millis(450) && took < std::time::Duration::from_secs(4),
+    "the attempt ended after {took:?}"
+  );
+  held.abort();
+}

@@ -262,7 +262,21 @@ pub async fn op_ws_connect(
   let port = url.port().unwrap_or(default_port);
   let cancel =
     cancel_rid.and_then(|rid| state.borrow().resource_table.get::<CancelHandle>(rid).ok());
-  let attempt = client_handshake(&url, tls, &host, port, headers);
+  // A server that accepts and never answers, or a connect that hangs,
+  // fails the attempt rather than holding the socket open for good.
+  let limit = state
+    .borrow()
+    .borrow::<crate::worker::WorkerInfo>()
+    .connect_timeout;
+  let attempt = async {
+    match tokio::time::timeout(limit, client_handshake(&url, tls, &host, port, headers)).await {
+      Ok(outcome) => outcome,
+      Err(_) => Err(JsErrorBox::type_error(format!(
+        "The WebSocket connection to {url} did not connect and finish its handshake within {} ms.",
+        limit.as_millis()
+      ))),
+    }
+  };
   let (response, upgraded) = match cancel {
     Some(cancel) => attempt.or_cancel(cancel).await.map_err(|_| {
       JsErrorBox::new(

@@ -86,6 +86,7 @@ pub(crate) fn create_isolate(
         assets_binding: assets
           .as_ref()
           .and_then(|a| a.binding().map(str::to_string)),
+        connect_timeout: spec.connect_timeout,
       },
       RequestQueue::new(rx),
       ServiceBindings {

@@ -1238,7 +1238,14 @@ pub struct WorkerSpec {
   /// CPU time one event may use without a pause (`limits.cpu_ms`; Workers'
   /// 30 s by default).
   pub cpu_limit: std::time::Duration,
+  /// How long an outbound WebSocket may take to connect and finish its
+  /// handshake (`kiln dev --connect-timeout`).
+  pub connect_timeout: std::time::Duration,
 }
+
+/// How long an outbound WebSocket may take to connect and finish its
+/// handshake by default.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Workers' CPU time per request on the paid plan, when `limits.cpu_ms`
 /// says nothing.
@@ -1523,6 +1530,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       cpu_limit: config
         .cpu_ms
         .map_or(DEFAULT_CPU_LIMIT, std::time::Duration::from_millis),
+      connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     },
     dev: config.dev,
     routes: config.routes,
