@@ -163,6 +163,8 @@ function entry(kind, namespace) {
     if (namespace === true) installServiceWorkerBindings();
     return;
   }
+  // The script has run: the compiler kept for its Wasm imports goes.
+  delete globalThis[SymbolFor("kiln.wasm-compile")];
   if (namespace !== undefined && namespace !== null) {
     durableObjects.start(namespace);
     callHandler = moduleHandler(namespace);

@@ -24,6 +24,8 @@ const {
   Symbol,
   TypeError,
   EvalError,
+  PromiseReject,
+  SymbolFor,
 } = primordials;
 
 const load = (specifier) => core.loadExtScript(specifier);
@@ -539,8 +541,64 @@ function refuseCodeGeneration() {
   }
 }
 
+/**
+ * Nor Wasm compiled from bytes at run time: `WebAssembly.compile()`,
+ * `instantiate()` of bytes and `new WebAssembly.Module()` throw workerd's
+ * CompileError. Wasm imported as a module (the `CompiledWasm` rule) is
+ * compiled by the real constructor, which runtime/worker/src/loader.rs's
+ * `kiln:wasm-compile` module takes from under a global symbol.
+ */
+function refuseWasmCompilation() {
+  const wasm = globalThis.WebAssembly;
+  if (wasm === undefined) return;
+  const OriginalModule = wasm.Module;
+  const refused = (what) =>
+    new wasm.CompileError(`WebAssembly.${what}(): Wasm code generation disallowed by embedder`);
+  ObjectDefineProperty(globalThis, SymbolFor("kiln.wasm-compile"), {
+    value: (bytes) => new OriginalModule(bytes),
+    writable: false,
+    enumerable: false,
+    configurable: true,
+  });
+  const isModule = (value) => ObjectPrototypeIsPrototypeOf(OriginalModule.prototype, value);
+  const originalInstantiate = wasm.instantiate;
+  const set = (name, value) =>
+    ObjectDefineProperty(wasm, name, { value, writable: true, enumerable: false, configurable: true });
+  set("Module", new Proxy(OriginalModule, {
+    apply() {
+      throw refused("Module");
+    },
+    construct() {
+      throw refused("Module");
+    },
+  }));
+  set("compile", {
+    compile(_bytes) {
+      return PromiseReject(refused("compile"));
+    },
+  }.compile);
+  set("compileStreaming", {
+    compileStreaming(_source) {
+      return PromiseReject(refused("compileStreaming"));
+    },
+  }.compileStreaming);
+  set("instantiate", {
+    instantiate(source, imports) {
+      // A module already compiled (imported) may be instantiated.
+      if (isModule(source)) return ReflectApply(originalInstantiate, wasm, [source, imports]);
+      return PromiseReject(refused("instantiate"));
+    },
+  }.instantiate);
+  set("instantiateStreaming", {
+    instantiateStreaming(_source, _imports) {
+      return PromiseReject(refused("instantiateStreaming"));
+    },
+  }.instantiateStreaming);
+}
+
 function installGlobalScope(extra) {
   refuseCodeGeneration();
+  refuseWasmCompilation();
   ObjectDefineProperties(globalThis, globalProperties);
   for (const name in extra) {
     ObjectDefineProperty(globalThis, name, writable(extra[name]));

@@ -1,7 +1,9 @@
 //! Workers compiles no code from strings: `eval()`, `new Function()` and
-//! the other function constructors throw workerd's EvalError (its text,
-//! measured on workerd 2026-11-17), so code that works under kiln does not
-//! fail once deployed; functions themselves keep working.
+//! the other function constructors throw workerd's EvalError, and Wasm is
+//! not compiled from bytes at run time (workerd's CompileError); the texts
+//! were measured on workerd 2026-11-17. So code that works under kiln does
+//! not fail once deployed; functions, and Wasm imported as a module
+//! (tests/e2e/modules.rs), keep working.
 
 use kiln_tests::{send, Kiln};
 use serde_json::json;
@@ -16,6 +18,10 @@ async fn code_generation_from_strings_is_refused() {
   assert_eq!(
     reply.json(),
     json!({
+      "wasmCompile": { "error": "CompileError: WebAssembly.compile(): Wasm code generation disallowed by embedder" },
+      "wasmInstantiate": { "error": "CompileError: WebAssembly.instantiate(): Wasm code generation disallowed by embedder" },
+      "wasmModule": { "error": "CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder" },
+      "wasmValidate": true,
       "eval": refused,
       "indirectEval": refused,
       "newFunction": refused,

@@ -66,6 +66,18 @@ export const env = m.env;
 export default { DurableObject, WorkerEntrypoint, RpcTarget, env };
 "#;
 
+/// Compiles a `CompiledWasm` module's bytes: Workers refuses Wasm compiled
+/// from bytes at run time, so js/global_scope.js keeps the real compiler
+/// for the modules a worker imports, under a global symbol this module
+/// takes once (js/dispatch.js removes it once the script has run).
+const WASM_COMPILE: &str = "kiln:wasm-compile";
+
+const WASM_COMPILE_SOURCE: &str = r#"const key = Symbol.for("kiln.wasm-compile");
+const compile = globalThis[key];
+delete globalThis[key];
+export default compile;
+"#;
+
 /// What the module at a URL is made of.
 enum Contents {
   /// The file itself, as a module of this type.
@@ -87,13 +99,18 @@ impl WorkerModuleLoader {
         self.root.display()
       ))
     };
-    if specifier.as_str() == CLOUDFLARE_WORKERS {
-      return Ok(ModuleSource::new(
-        ModuleType::JavaScript,
-        ModuleSourceCode::String(CLOUDFLARE_WORKERS_SOURCE.to_string().into()),
-        specifier,
-        None,
-      ));
+    for (name, source) in [
+      (CLOUDFLARE_WORKERS, CLOUDFLARE_WORKERS_SOURCE),
+      (WASM_COMPILE, WASM_COMPILE_SOURCE),
+    ] {
+      if specifier.as_str() == name {
+        return Ok(ModuleSource::new(
+          ModuleType::JavaScript,
+          ModuleSourceCode::String(source.to_string().into()),
+          specifier,
+          None,
+        ));
+      }
     }
     if specifier.scheme() != "file" {
       return Err(JsErrorBox::type_error(format!(
@@ -180,7 +197,9 @@ impl WorkerModuleLoader {
         "bytes",
         "value.byteOffset === 0 && value.byteLength === value.buffer.byteLength\n  ? value.buffer\n  : value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength)",
       ),
-      Some(ModuleKind::CompiledWasm) => wrapper("bytes", "new WebAssembly.Module(value)"),
+      Some(ModuleKind::CompiledWasm) => Contents::Wrapper(format!(
+        "import value from {url} with {{ type: \"bytes\" }};\nimport compile from \"{WASM_COMPILE}\";\nexport default compile(value);\n"
+      )),
       None if extension == "json" => wrapper("json", "value"),
       None if matches!(extension.as_str(), "js" | "mjs") => Contents::File(ModuleType::JavaScript),
       None => {

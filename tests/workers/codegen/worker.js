@@ -8,10 +8,25 @@ function attempt(fn) {
   }
 }
 
+async function attemptAsync(fn) {
+  try {
+    return { ok: String(await fn()) };
+  } catch (e) {
+    return { error: `${e.name}: ${e.message}` };
+  }
+}
+
+// The smallest Wasm module: the header alone.
+const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
 export default {
-  fetch() {
+  async fetch() {
     const fn = function named() {};
     return Response.json({
+      wasmCompile: await attemptAsync(() => WebAssembly.compile(EMPTY_WASM)),
+      wasmInstantiate: await attemptAsync(() => WebAssembly.instantiate(EMPTY_WASM)),
+      wasmModule: attempt(() => new WebAssembly.Module(EMPTY_WASM)),
+      wasmValidate: WebAssembly.validate(EMPTY_WASM),
       eval: attempt(() => eval("1 + 1")),
       indirectEval: attempt(() => (0, eval)("1 + 1")),
       newFunction: attempt(() => new Function("return 1")()),
