@@ -187,14 +187,28 @@ fn run_thread(
       match tokio::net::TcpListener::from_std(order.listener) {
         Ok(listener) => {
           let _ = order.done.send(Ok(()));
-          // Cron triggers run once the worker serves.
-          tokio::task::spawn_local(kiln_host::cron::run(crons, owner.requests.clone()));
+          // Cron triggers run once the worker serves, and queue consumers
+          // take batches, until a shutdown begins: a batch taken then would
+          // be lost rather than retried.
+          let until_shutdown = |task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
+            let mut stop = shutdown.subscribe();
+            async move {
+              tokio::select! {
+                _ = task => {}
+                _ = shutdown::begun(&mut stop) => {}
+              }
+            }
+          };
+          tokio::task::spawn_local(until_shutdown(Box::pin(kiln_host::cron::run(
+            crons,
+            owner.requests.clone(),
+          ))));
           for consumer in consumers {
-            tokio::task::spawn_local(kiln_host::queues::consume(
+            tokio::task::spawn_local(until_shutdown(Box::pin(kiln_host::queues::consume(
               broker.clone(),
               consumer,
               owner.requests.clone(),
-            ));
+            ))));
           }
           server::serve(listener, owner, order.router, stop, connections).await;
         }
