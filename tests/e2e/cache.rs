@@ -35,14 +35,10 @@
 // The expectations are large json! literals.
 #![recursion_limit = "256"]
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use kiln_tests::json::{assert_json, assert_kiln_report, error, ok, undef};
-use kiln_tests::workerd::TempDir;
-use kiln_tests::wrangler::Wrangler;
-use kiln_tests::{send, workers_dir, Kiln};
+use kiln_tests::json::{assert_json, error, ok, undef};
+use kiln_tests::side::{self, check, check_except, Side, Target};
 use serde_json::{json, Value};
 
 const NON_GET: &str = "Cannot cache response to non-GET request.";
@@ -59,149 +55,15 @@ const TEXT_PLAIN: &str = "text/plain;charset=UTF-8";
 // ---------------------------------------------------------------------------
 // The runtimes.
 
-fn reference_only() -> bool {
-  std::env::var("KILN_CACHE_REFERENCE_ONLY").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-fn config_path() -> PathBuf {
-  workers_dir().join("cache/wrangler.toml")
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-  Wrangler,
-  Kiln,
-}
-
-enum Process {
-  Wrangler(Wrangler),
-  Kiln(Kiln),
-}
-
-/// One runtime, with a state directory that outlives its processes.
-struct Side {
-  kind: Kind,
-  state: TempDir,
-  process: Option<Process>,
-}
-
-impl Side {
-  fn start(kind: Kind) -> Side {
-    let mut side = Side {
-      kind,
-      state: TempDir::new(match kind {
-        Kind::Wrangler => "cache-wrangler",
-        Kind::Kiln => "cache-kiln",
-      }),
-      process: None,
-    };
-    side.launch();
-    side
-  }
-
-  fn launch(&mut self) {
-    assert!(self.process.is_none(), "already running");
-    self.process = Some(match self.kind {
-      Kind::Wrangler => Process::Wrangler(Wrangler::start(&config_path(), self.state.path())),
-      Kind::Kiln => {
-        let state = self.state.path().to_string_lossy().into_owned();
-        Process::Kiln(Kiln::start_in(
-          &workers_dir(),
-          &["-c", "cache/wrangler.toml", "--persist-to", &state],
-        ))
-      }
-    });
-  }
-
-  /// SIGKILL (wrangler: its whole process group), like `kill -9`.
-  fn kill(&mut self) {
-    match self.process.take() {
-      Some(Process::Wrangler(w)) => w.kill(),
-      Some(Process::Kiln(k)) => drop(k), // Kiln's Drop is Child::kill (SIGKILL) + wait
-      None => {}
-    }
-  }
-
-  fn restart(&mut self) {
-    self.kill();
-    self.launch();
-  }
-
-  fn label(&self) -> &'static str {
-    match self.kind {
-      Kind::Wrangler => "wrangler",
-      Kind::Kiln => "kiln",
-    }
-  }
-
-  fn addr(&self) -> SocketAddr {
-    match self.process.as_ref().expect("not running") {
-      Process::Wrangler(w) => w.addr,
-      Process::Kiln(k) => k.addr,
-    }
-  }
-
-  fn output(&self) -> String {
-    let out = match &self.process {
-      Some(Process::Wrangler(w)) => w.output(),
-      Some(Process::Kiln(k)) => k.output(),
-      None => "(not running)".into(),
-    };
-    let lines: Vec<&str> = out.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
-  }
-
-  /// `GET path`, which must answer 200 with JSON.
-  async fn json(&self, path: &str) -> Value {
-    let reply = send(self.addr(), "GET", path, &[], Default::default()).await;
-    assert_eq!(
-      reply.status,
-      200,
-      "{}: GET {path} answered {}: {}\n-- {} printed:\n{}",
-      self.label(),
-      reply.status,
-      reply.text(),
-      self.label(),
-      self.output()
-    );
-    reply.json()
-  }
-}
+const REFERENCE_ONLY: &str = "KILN_CACHE_REFERENCE_ONLY";
 
 /// wrangler, then kiln unless KILN_CACHE_REFERENCE_ONLY is set.
 fn sides() -> Vec<Side> {
-  let mut sides = vec![Side::start(Kind::Wrangler)];
-  if !reference_only() {
-    sides.push(Side::start(Kind::Kiln));
-  }
-  sides
-}
-
-// ---------------------------------------------------------------------------
-// Comparing.
-
-/// Runs `/scenario/<name>` on every side: wrangler must answer `want` (else
-/// the expectation is wrong), and kiln must answer what wrangler answered.
-async fn check(sides: &[Side], name: &str, want: &Value) {
-  check_except(sides, name, want, &[]).await;
-}
-
-/// As [`check`], except where kiln deliberately differs from wrangler dev:
-/// at each JSON pointer of `differences` kiln must answer the value given
-/// there instead (wrangler must still answer `want`).
-async fn check_except(sides: &[Side], name: &str, want: &Value, differences: &[(&str, Value)]) {
-  let path = format!("/scenario/{name}");
-  let mut reference = None;
-  for side in sides {
-    let got = side.json(&path).await;
-    match side.kind {
-      Kind::Wrangler => {
-        assert_json(&format!("wrangler (the reference) on {path}"), want, &got);
-        reference = Some(got);
-      }
-      Kind::Kiln => assert_kiln_report(&path, want, reference.as_ref(), &got, differences),
-    }
-  }
+  side::sides(
+    REFERENCE_ONLY,
+    &Target::workers("cache/wrangler.toml"),
+    "cache",
+  )
 }
 
 /// An error reported by its name only (its message is the engine's).

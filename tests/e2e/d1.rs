@@ -33,16 +33,13 @@
 //! wrangler runs: that checks the expectations themselves against the
 //! reference. wrangler comes from `make reference` (tests/reference).
 
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use kiln_tests::json::{assert_json, assert_kiln_report, ok};
+use kiln_tests::json::{assert_json, ok};
+use kiln_tests::side::{self, check, check_except, last_lines, Kind, Side, Target};
 use kiln_tests::workerd::TempDir;
 use kiln_tests::wrangler::{self, wrangler_bin, Wrangler};
 use kiln_tests::{kiln_bin, run_with_deadline, send, workers_dir, Exit, Kiln};
@@ -78,205 +75,30 @@ const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
 // ---------------------------------------------------------------------------
 // The runtimes.
 
+const REFERENCE_ONLY: &str = "KILN_D1_REFERENCE_ONLY";
+
 fn reference_only() -> bool {
-  std::env::var("KILN_D1_REFERENCE_ONLY").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// A worker's configuration: `config` in `dir`. kiln runs in `dir` with
-/// `-c <config>`; wrangler runs on a copy of the configuration's folder.
-#[derive(Clone)]
-struct Target {
-  dir: PathBuf,
-  config: String,
-}
-
-impl Target {
-  /// tests/workers/d1/wrangler.toml, from tests/workers.
-  fn standard() -> Target {
-    Target {
-      dir: workers_dir(),
-      config: "d1/wrangler.toml".into(),
-    }
-  }
-
-  /// `wrangler.toml` in a project folder.
-  fn project(dir: &Path) -> Target {
-    Target {
-      dir: dir.to_path_buf(),
-      config: "wrangler.toml".into(),
-    }
-  }
-
-  fn config_path(&self) -> PathBuf {
-    self.dir.join(&self.config)
-  }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-  Wrangler,
-  Kiln,
-}
-
-impl Kind {
-  fn label(self) -> &'static str {
-    match self {
-      Kind::Wrangler => "wrangler",
-      Kind::Kiln => "kiln",
-    }
-  }
+  side::reference_only(REFERENCE_ONLY)
 }
 
 /// wrangler, then kiln unless KILN_D1_REFERENCE_ONLY is set.
 fn kinds() -> Vec<Kind> {
-  if reference_only() {
-    vec![Kind::Wrangler]
-  } else {
-    vec![Kind::Wrangler, Kind::Kiln]
-  }
+  side::kinds(REFERENCE_ONLY)
 }
 
-enum Process {
-  Wrangler(Wrangler),
-  Kiln(Kiln),
+/// tests/workers/d1/wrangler.toml, from tests/workers.
+fn standard() -> Target {
+  Target::workers("d1/wrangler.toml")
 }
 
-/// One runtime, with a state directory that outlives its processes.
-struct Side {
-  kind: Kind,
-  target: Target,
-  state: TempDir,
-  process: Option<Process>,
-}
-
-impl Side {
-  fn start(kind: Kind) -> Side {
-    Side::start_on(
-      kind,
-      Target::standard(),
-      TempDir::new(&format!("d1-{}", kind.label())),
-    )
-  }
-
-  /// Starts the dev server of `target` on the state in `state`.
-  fn start_on(kind: Kind, target: Target, state: TempDir) -> Side {
-    let mut side = Side {
-      kind,
-      target,
-      state,
-      process: None,
-    };
-    side.launch();
-    side
-  }
-
-  fn launch(&mut self) {
-    assert!(self.process.is_none(), "already running");
-    self.process = Some(match self.kind {
-      Kind::Wrangler => Process::Wrangler(Wrangler::start(
-        &self.target.config_path(),
-        self.state.path(),
-      )),
-      Kind::Kiln => {
-        let state = self.state.path().to_string_lossy().into_owned();
-        Process::Kiln(Kiln::start_in(
-          &self.target.dir,
-          &["-c", &self.target.config, "--persist-to", &state],
-        ))
-      }
-    });
-  }
-
-  /// SIGKILL (wrangler: its whole process group), like `kill -9`.
-  fn kill(&mut self) {
-    match self.process.take() {
-      Some(Process::Wrangler(w)) => w.kill(),
-      Some(Process::Kiln(k)) => drop(k), // Kiln's Drop is Child::kill (SIGKILL) + wait
-      None => {}
-    }
-  }
-
-  fn restart(&mut self) {
-    self.kill();
-    self.launch();
-  }
-
-  fn label(&self) -> &'static str {
-    self.kind.label()
-  }
-
-  fn addr(&self) -> SocketAddr {
-    match self.process.as_ref().expect("not running") {
-      Process::Wrangler(w) => w.addr,
-      Process::Kiln(k) => k.addr,
-    }
-  }
-
-  fn output(&self) -> String {
-    let out = match &self.process {
-      Some(Process::Wrangler(w)) => w.output(),
-      Some(Process::Kiln(k)) => k.output(),
-      None => "(not running)".into(),
-    };
-    last_lines(&out)
-  }
-
-  /// `GET path`, which must answer 200 with JSON.
-  async fn json(&self, path: &str) -> Value {
-    let reply = send(self.addr(), "GET", path, &[], Default::default()).await;
-    assert_eq!(
-      reply.status,
-      200,
-      "{}: GET {path} answered {}: {}\n-- {} printed:\n{}",
-      self.label(),
-      reply.status,
-      reply.text(),
-      self.label(),
-      self.output()
-    );
-    reply.json()
-  }
-
-  /// The database file of `name` (see D1_DIR) in this side's state.
-  fn database_file(&self, name: &str) -> PathBuf {
-    self.state.path().join(D1_DIR).join(name)
-  }
-}
-
-fn last_lines(out: &str) -> String {
-  let lines: Vec<&str> = out.lines().collect();
-  lines[lines.len().saturating_sub(40)..].join("\n")
+/// The database file of `name` (see D1_DIR) in a side's state.
+fn database_file(side: &Side, name: &str) -> PathBuf {
+  side.state.path().join(D1_DIR).join(name)
 }
 
 /// wrangler, then kiln unless KILN_D1_REFERENCE_ONLY is set.
 fn sides() -> Vec<Side> {
-  kinds().into_iter().map(Side::start).collect()
-}
-
-// ---------------------------------------------------------------------------
-// Comparing.
-
-/// Runs `/scenario/<name>` on every side: wrangler must answer `want` (else
-/// the expectation is wrong), and kiln must answer what wrangler answered.
-async fn check(sides: &[Side], name: &str, want: &Value) {
-  check_except(sides, name, want, &[]).await;
-}
-
-/// As [`check`], except where kiln deliberately differs from wrangler dev
-/// (see [`assert_kiln_report`]).
-async fn check_except(sides: &[Side], name: &str, want: &Value, differences: &[(&str, Value)]) {
-  let path = format!("/scenario/{name}");
-  let mut reference = None;
-  for side in sides {
-    let got = side.json(&path).await;
-    match side.kind {
-      Kind::Wrangler => {
-        assert_json(&format!("wrangler (the reference) on {path}"), want, &got);
-        reference = Some(got);
-      }
-      Kind::Kiln => assert_kiln_report(&path, want, reference.as_ref(), &got, differences),
-    }
-  }
+  side::sides(REFERENCE_ONLY, &standard(), "d1")
 }
 
 /// An error reported by its name only (its message is the engine's).
@@ -892,7 +714,7 @@ async fn data_survives_a_restart() {
     side.restart();
   }
   for side in &sides {
-    let file = side.database_file(TEST_DATABASE_FILE);
+    let file = database_file(side, TEST_DATABASE_FILE);
     assert!(
       file.is_file(),
       "{}: the database should be {}",
@@ -1068,7 +890,7 @@ async fn migrations_apply_and_list() {
     let state = TempDir::new(&format!("d1-migrations-{}", kind.label()));
     let run = |args: &[&str]| match kind {
       Kind::Wrangler => wrangler_migrations(copy.path(), state.path(), args),
-      Kind::Kiln => kiln_migrations(&Target::standard(), state.path(), args),
+      Kind::Kiln => kiln_migrations(&standard(), state.path(), args),
     };
     let listed = run(&["list", "DB"]);
     let applied = run(&["apply", "DB"]);
@@ -1126,7 +948,7 @@ async fn migrations_apply_and_list() {
         );
       }
     }
-    sides.push(Side::start_on(kind, Target::standard(), state));
+    sides.push(Side::start_on(kind, standard(), state));
   }
   check(
     &sides,
@@ -1294,7 +1116,7 @@ async fn migrations_dir_and_table_settings() {
       }
     }
     let side = Side::start_on(kind, target.clone(), state);
-    let file = side.database_file(OTHER_DB_FILE);
+    let file = database_file(&side, OTHER_DB_FILE);
     assert!(
       file.is_file(),
       "{}: the database should be {}",
@@ -1332,7 +1154,7 @@ async fn kiln_reads_what_wrangler_migrated() {
   let state = TempDir::new("d1-cross-state");
   let exit = wrangler_migrations(copy.path(), state.path(), &["apply", "DB"]);
   assert_exit("wrangler apply", &exit, Some(0), &["0002_add_posts.sql"]);
-  let kiln = Side::start_on(Kind::Kiln, Target::standard(), state);
+  let kiln = Side::start_on(Kind::Kiln, standard(), state);
   let got = kiln.json("/scenario/migrated").await;
   assert_json(
     "kiln on a database wrangler migrated",
@@ -1448,7 +1270,7 @@ async fn database_ids_and_preview_ids() {
       .collect();
     check(&sides, "touch", &counted(1)).await;
     for side in &sides {
-      let path = side.database_file(file);
+      let path = database_file(side, file);
       assert!(
         path.is_file(),
         "{}, {what}: the database should be {}",
@@ -1456,7 +1278,7 @@ async fn database_ids_and_preview_ids() {
         path.display()
       );
       assert!(
-        !side.database_file(TEST_DATABASE_FILE).exists(),
+        !database_file(side, TEST_DATABASE_FILE).exists(),
         "{}, {what}: nothing should be in the database_id's file",
         side.label()
       );
@@ -1480,21 +1302,25 @@ async fn d1_databases_is_not_inherited_by_environments() {
   let want = json!({ "envKeys": [], "db": "undefined" });
 
   let state = TempDir::new("d1-env-wrangler");
-  let dev = WranglerEnv::start(dir.path(), state.path(), "staging");
+  let dev = Wrangler::start_with(
+    &dir.path().join("wrangler.toml"),
+    state.path(),
+    &["--env", "staging"],
+  );
   let reply = send(dev.addr, "GET", "/scenario/env", &[], Default::default()).await;
   assert_eq!(
     reply.status,
     200,
     "wrangler: {}\n{}",
     reply.text(),
-    dev.output()
+    last_lines(&dev.output())
   );
   assert_json(
     "wrangler (the reference) on /scenario/env",
     &want,
     &reply.json(),
   );
-  let out = dev.output();
+  let out = last_lines(&dev.output());
   for needle in [warning, why, fix] {
     assert!(
       out.contains(needle),
@@ -1534,110 +1360,5 @@ async fn d1_databases_is_not_inherited_by_environments() {
       out.contains(needle),
       "kiln should warn {needle:?}; it printed:\n{out}"
     );
-  }
-}
-
-/// `wrangler dev --env <env>` (tests/support/wrangler.rs starts no
-/// environment): started with a deadline, its whole process group killed
-/// when dropped.
-struct WranglerEnv {
-  child: Child,
-  addr: SocketAddr,
-  output: Arc<Mutex<String>>,
-  _home: TempDir,
-}
-
-impl WranglerEnv {
-  fn start(project: &Path, state: &Path, env: &str) -> WranglerEnv {
-    let home = TempDir::new("wrangler-env-home");
-    let mut child = wrangler::dev_command(
-      &wrangler_bin(),
-      Path::new("wrangler.toml"),
-      project,
-      home.path(),
-    )
-    .args(["--env", env, "--persist-to"])
-    .arg(state)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("run wrangler dev");
-    let output = Arc::new(Mutex::new(String::new()));
-    let (tx, rx) = mpsc::channel::<SocketAddr>();
-    for stream in [
-      Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-      Box::new(child.stderr.take().unwrap()),
-    ] {
-      let out = output.clone();
-      let tx = tx.clone();
-      std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-          if let Some(rest) = line.split("Ready on http://").nth(1) {
-            let addr: String = rest
-              .chars()
-              .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':'))
-              .collect();
-            if let Ok(addr) = addr.parse() {
-              let _ = tx.send(addr);
-            }
-          }
-          let mut out = out.lock().unwrap();
-          out.push_str(&line);
-          out.push('\n');
-        }
-      });
-    }
-    drop(tx);
-    let mut dev = WranglerEnv {
-      child,
-      addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-      output,
-      _home: home,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    dev.addr = loop {
-      match rx.recv_timeout(Duration::from_millis(100)) {
-        Ok(addr) => break addr,
-        Err(RecvTimeoutError::Disconnected) => {
-          panic!(
-            "wrangler dev --env {env} ended before it was ready:\n{}",
-            dev.output()
-          )
-        }
-        Err(RecvTimeoutError::Timeout) => {}
-      }
-      if Instant::now() > deadline {
-        panic!(
-          "wrangler dev --env {env} was not ready within 60 s:\n{}",
-          dev.output()
-        );
-      }
-    };
-    while TcpStream::connect_timeout(&dev.addr, Duration::from_millis(200)).is_err() {
-      if Instant::now() > deadline {
-        panic!(
-          "wrangler dev --env {env} does not accept connections:\n{}",
-          dev.output()
-        );
-      }
-      std::thread::sleep(Duration::from_millis(50));
-    }
-    dev
-  }
-
-  fn output(&self) -> String {
-    last_lines(&self.output.lock().unwrap())
-  }
-}
-
-impl Drop for WranglerEnv {
-  fn drop(&mut self) {
-    let _ = Command::new("kill")
-      .args(["-KILL", "--", &format!("-{}", self.child.id())])
-      .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null())
-      .status();
-    let _ = self.child.wait();
   }
 }

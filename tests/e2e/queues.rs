@@ -46,14 +46,10 @@
 //! reference. wrangler comes from `make reference` (tests/reference).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kiln_tests::json::{assert_json, assert_kiln_report, undef};
+use kiln_tests::side::{self, Kind, Side, Target};
 use kiln_tests::workerd::TempDir;
 use kiln_tests::wrangler::{self, Wrangler};
 use kiln_tests::{run_to_exit, send, workers_dir, Kiln};
@@ -83,12 +79,10 @@ const INTERNAL: &str = "Unknown Internal Error (15000)";
 // ---------------------------------------------------------------------------
 // The runtimes.
 
-fn reference_only() -> bool {
-  std::env::var("KILN_QUEUES_REFERENCE_ONLY").is_ok_and(|v| !v.is_empty() && v != "0")
-}
+const REFERENCE_ONLY: &str = "KILN_QUEUES_REFERENCE_ONLY";
 
-fn config_path() -> PathBuf {
-  workers_dir().join("queues/wrangler.toml")
+fn reference_only() -> bool {
+  side::reference_only(REFERENCE_ONLY)
 }
 
 fn now_ms() -> i64 {
@@ -98,115 +92,19 @@ fn now_ms() -> i64 {
     .as_millis() as i64
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-  Wrangler,
-  Kiln,
+/// What the queue tests ask of a side beyond the shared ones.
+trait Consumer {
+  async fn received(&self, queue: Option<&str>) -> Vec<Batch>;
+  async fn wait_for(
+    &self,
+    queue: Option<&str>,
+    what: &str,
+    done: impl Fn(&[Batch]) -> bool,
+  ) -> Vec<Batch>;
+  async fn expect_output(&self, needle: &str);
 }
 
-enum Process {
-  Wrangler(Wrangler),
-  Kiln(Kiln),
-}
-
-/// One runtime, with a state directory that outlives its processes.
-struct Side {
-  kind: Kind,
-  state: TempDir,
-  process: Option<Process>,
-}
-
-impl Side {
-  fn start(kind: Kind) -> Side {
-    let mut side = Side {
-      kind,
-      state: TempDir::new(match kind {
-        Kind::Wrangler => "queues-wrangler",
-        Kind::Kiln => "queues-kiln",
-      }),
-      process: None,
-    };
-    side.launch();
-    side
-  }
-
-  fn launch(&mut self) {
-    assert!(self.process.is_none(), "already running");
-    self.process = Some(match self.kind {
-      Kind::Wrangler => Process::Wrangler(Wrangler::start(&config_path(), self.state.path())),
-      Kind::Kiln => {
-        let state = self.state.path().to_string_lossy().into_owned();
-        Process::Kiln(Kiln::start_in(
-          &workers_dir(),
-          &["-c", "queues/wrangler.toml", "--persist-to", &state],
-        ))
-      }
-    });
-  }
-
-  /// SIGKILL (wrangler: its whole process group), like `kill -9`.
-  fn kill(&mut self) {
-    match self.process.take() {
-      Some(Process::Wrangler(w)) => w.kill(),
-      Some(Process::Kiln(k)) => drop(k), // Kiln's Drop is Child::kill (SIGKILL) + wait
-      None => {}
-    }
-  }
-
-  fn restart(&mut self) {
-    self.kill();
-    self.launch();
-  }
-
-  fn label(&self) -> &'static str {
-    match self.kind {
-      Kind::Wrangler => "wrangler",
-      Kind::Kiln => "kiln",
-    }
-  }
-
-  fn addr(&self) -> SocketAddr {
-    match self.process.as_ref().expect("not running") {
-      Process::Wrangler(w) => w.addr,
-      Process::Kiln(k) => k.addr,
-    }
-  }
-
-  fn output(&self) -> String {
-    match &self.process {
-      Some(Process::Wrangler(w)) => w.output(),
-      Some(Process::Kiln(k)) => k.output(),
-      None => "(not running)".into(),
-    }
-  }
-
-  /// The last lines of the output, for failure messages.
-  fn tail(&self) -> String {
-    let out = self.output();
-    let lines: Vec<&str> = out.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
-  }
-
-  /// `GET path`, which must answer 200 with JSON.
-  async fn json(&self, path: &str) -> Value {
-    let reply = send(self.addr(), "GET", path, &[], Default::default()).await;
-    assert_eq!(
-      reply.status,
-      200,
-      "{}: GET {path} answered {}: {}\n-- {} printed:\n{}",
-      self.label(),
-      reply.status,
-      reply.text(),
-      self.label(),
-      self.tail()
-    );
-    reply.json()
-  }
-
-  async fn scenario(&self, name: &str) -> Value {
-    self.json(&format!("/scenario/{name}")).await
-  }
-
+impl Consumer for Side {
   /// Every batch received so far, of one queue or (`None`) of all.
   async fn received(&self, queue: Option<&str>) -> Vec<Batch> {
     let path = match queue {
@@ -265,11 +163,11 @@ impl Side {
 
 /// wrangler, then kiln unless KILN_QUEUES_REFERENCE_ONLY is set.
 fn sides() -> Vec<Side> {
-  let mut sides = vec![Side::start(Kind::Wrangler)];
-  if !reference_only() {
-    sides.push(Side::start(Kind::Kiln));
-  }
-  sides
+  side::sides(
+    REFERENCE_ONLY,
+    &Target::workers("queues/wrangler.toml"),
+    "queues",
+  )
 }
 
 // ---------------------------------------------------------------------------
@@ -1493,99 +1391,6 @@ fn bad_configurations_are_refused() {
   }
 }
 
-/// A `wrangler dev` started with arguments of this test's own (the
-/// support's launcher takes none); its process group is killed when
-/// dropped.
-struct WranglerWith {
-  child: Child,
-  addr: SocketAddr,
-  output: Arc<Mutex<String>>,
-}
-
-impl WranglerWith {
-  fn start(project: &Path, home: &Path, args: &[&str]) -> WranglerWith {
-    let mut child = wrangler::dev_command(
-      &wrangler::wrangler_bin(),
-      Path::new("wrangler.toml"),
-      project,
-      home,
-    )
-    .args(args)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("run wrangler");
-    let output = Arc::new(Mutex::new(String::new()));
-    for stream in [
-      Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-      Box::new(child.stderr.take().unwrap()),
-    ] {
-      let out = output.clone();
-      std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-          let mut out = out.lock().unwrap();
-          out.push_str(&line);
-          out.push('\n');
-        }
-      });
-    }
-    let mut wrangler = WranglerWith {
-      child,
-      addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-      output,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-      let out = wrangler.output.lock().unwrap().clone();
-      if let Some(rest) = out.split("Ready on http://").nth(1) {
-        let addr: String = rest
-          .chars()
-          .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':'))
-          .collect();
-        if let Ok(addr) = addr.parse() {
-          wrangler.addr = addr;
-          break;
-        }
-      }
-      if let Ok(Some(status)) = wrangler.child.try_wait() {
-        panic!("wrangler dev exited ({status}) before it was ready; it printed:\n{out}");
-      }
-      assert!(
-        Instant::now() < deadline,
-        "wrangler dev was not ready within 60 s; it printed:\n{out}"
-      );
-      std::thread::sleep(Duration::from_millis(50));
-    }
-    // It says it is ready a moment before it accepts connections.
-    while std::net::TcpStream::connect_timeout(&wrangler.addr, Duration::from_millis(200)).is_err()
-    {
-      assert!(
-        Instant::now() < deadline,
-        "wrangler dev does not accept connections"
-      );
-      std::thread::sleep(Duration::from_millis(50));
-    }
-    wrangler
-  }
-
-  fn output(&self) -> String {
-    self.output.lock().unwrap().clone()
-  }
-}
-
-impl Drop for WranglerWith {
-  fn drop(&mut self) {
-    let _ = Command::new("kill")
-      .args(["-KILL", "--", &format!("-{}", self.child.id())])
-      .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null())
-      .status();
-    let _ = self.child.kill();
-    let _ = self.child.wait();
-  }
-}
-
 /// `queues` is not inherited by an environment: with `--env staging` and
 /// queues only at the top level the worker has no queue bindings, and
 /// wrangler warns (the text kiln must print too).
@@ -1595,9 +1400,9 @@ async fn queues_are_not_inherited_by_environments() {
     "{HEAD}[[queues.producers]]\nbinding = \"QUEUE\"\nqueue = \"q\"\n[[queues.consumers]]\nqueue = \"q\"\n\n[env.staging]\nname = \"bad-queues-staging\"\n"
   );
   let dir = project(&[("wrangler.toml", &toml)]);
-  let home = TempDir::new("queues-wrangler-home");
+  let _home = TempDir::new("queues-wrangler-home");
   let state = TempDir::new("queues-env-state");
-  let state_arg = state.path().to_string_lossy().into_owned();
+  let _state_arg = state.path().to_string_lossy().into_owned();
   let warning = [
     "\"queues\" exists at the top level, but not on \"env.staging\".",
     "This is not what you probably want, since \"queues\" is not inherited by environments.",
@@ -1605,10 +1410,10 @@ async fn queues_are_not_inherited_by_environments() {
   ];
   let want = json!({ "envKeys": [] });
 
-  let wrangler = WranglerWith::start(
-    dir.path(),
-    home.path(),
-    &["--env", "staging", "--persist-to", &state_arg],
+  let wrangler = Wrangler::start_with(
+    &dir.path().join("wrangler.toml"),
+    state.path(),
+    &["--env", "staging"],
   );
   let got = send(
     wrangler.addr,

@@ -34,17 +34,13 @@
 // The scenarios' expectations are large json! literals.
 #![recursion_limit = "512"]
 
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use kiln_tests::json::{assert_json, error, ok, undef};
+use kiln_tests::side::{self, check, last_lines, Side, Target};
 use kiln_tests::workerd::TempDir;
-use kiln_tests::wrangler::{self, wrangler_bin, Wrangler};
+use kiln_tests::wrangler::{self, Wrangler};
 use kiln_tests::{kiln_bin, run_with_deadline, try_send_within, workers_dir, Kiln};
 use serde_json::{json, Value};
 
@@ -136,171 +132,19 @@ fn hex_bytes(hex: &str) -> Vec<u8> {
 // ---------------------------------------------------------------------------
 // The runtimes.
 
+const REFERENCE_ONLY: &str = "KILN_R2_REFERENCE_ONLY";
+
 fn reference_only() -> bool {
-  std::env::var("KILN_R2_REFERENCE_ONLY").is_ok_and(|v| !v.is_empty() && v != "0")
+  side::reference_only(REFERENCE_ONLY)
 }
 
-fn config_path() -> PathBuf {
-  workers_dir().join("r2/wrangler.toml")
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-  Wrangler,
-  Kiln,
-}
-
-enum Process {
-  Wrangler(Wrangler),
-  Kiln(Kiln),
-}
-
-/// One runtime, with a state directory that outlives its processes.
-struct Side {
-  kind: Kind,
-  state: TempDir,
-  process: Option<Process>,
-}
-
-impl Side {
-  fn start(kind: Kind) -> Side {
-    let mut side = Side {
-      kind,
-      state: TempDir::new(match kind {
-        Kind::Wrangler => "r2-wrangler",
-        Kind::Kiln => "r2-kiln",
-      }),
-      process: None,
-    };
-    side.launch();
-    side
-  }
-
-  fn launch(&mut self) {
-    assert!(self.process.is_none(), "already running");
-    self.process = Some(match self.kind {
-      Kind::Wrangler => Process::Wrangler(Wrangler::start(&config_path(), self.state.path())),
-      Kind::Kiln => {
-        let state = self.state.path().to_string_lossy().into_owned();
-        Process::Kiln(Kiln::start_in(
-          &workers_dir(),
-          &["-c", "r2/wrangler.toml", "--persist-to", &state],
-        ))
-      }
-    });
-  }
-
-  /// SIGKILL (wrangler: its whole process group), like `kill -9`.
-  fn kill(&mut self) {
-    match self.process.take() {
-      Some(Process::Wrangler(w)) => w.kill(),
-      Some(Process::Kiln(k)) => drop(k), // Kiln's Drop is Child::kill (SIGKILL) + wait
-      None => {}
-    }
-  }
-
-  fn restart(&mut self) {
-    self.kill();
-    self.launch();
-  }
-
-  fn label(&self) -> &'static str {
-    match self.kind {
-      Kind::Wrangler => "wrangler",
-      Kind::Kiln => "kiln",
-    }
-  }
-
-  fn addr(&self) -> SocketAddr {
-    match self.process.as_ref().expect("not running") {
-      Process::Wrangler(w) => w.addr,
-      Process::Kiln(k) => k.addr,
-    }
-  }
-
-  fn output(&self) -> String {
-    let out = match &self.process {
-      Some(Process::Wrangler(w)) => w.output(),
-      Some(Process::Kiln(k)) => k.output(),
-      None => "(not running)".into(),
-    };
-    last_lines(&out)
-  }
-
-  /// `GET path`, which must answer 200 with JSON within SCENARIO_DEADLINE.
-  async fn json(&self, path: &str) -> Value {
-    let reply = try_send_within(
-      SCENARIO_DEADLINE,
-      self.addr(),
-      "GET",
-      path,
-      &[],
-      Default::default(),
-    )
-    .await
-    .unwrap_or_else(|why| {
-      panic!(
-        "{}: GET {path}: {why}\n-- {} printed:\n{}",
-        self.label(),
-        self.label(),
-        self.output()
-      )
-    });
-    assert_eq!(
-      reply.status,
-      200,
-      "{}: GET {path} answered {}: {}\n-- {} printed:\n{}",
-      self.label(),
-      reply.status,
-      reply.text(),
-      self.label(),
-      self.output()
-    );
-    reply.json()
-  }
-}
-
-fn last_lines(out: &str) -> String {
-  let lines: Vec<&str> = out.lines().collect();
-  lines[lines.len().saturating_sub(40)..].join("\n")
-}
-
-/// wrangler, then kiln unless KILN_R2_REFERENCE_ONLY is set.
+/// wrangler, then kiln unless KILN_R2_REFERENCE_ONLY is set; each request
+/// may take SCENARIO_DEADLINE.
 fn sides() -> Vec<Side> {
-  let mut sides = vec![Side::start(Kind::Wrangler)];
-  if !reference_only() {
-    sides.push(Side::start(Kind::Kiln));
-  }
-  sides
-}
-
-// ---------------------------------------------------------------------------
-// Comparing.
-
-/// Runs `/scenario/<name>` on every side: wrangler must answer `want` (else
-/// the expectation is wrong), and kiln must answer what wrangler answered.
-async fn check(sides: &[Side], name: &str, want: &Value) {
-  let path = format!("/scenario/{name}");
-  let mut reference = None;
-  for side in sides {
-    let got = side.json(&path).await;
-    match side.kind {
-      Kind::Wrangler => {
-        assert_json(&format!("wrangler (the reference) on {path}"), want, &got);
-        reference = Some(got);
-      }
-      Kind::Kiln => {
-        if let Some(reference) = &reference {
-          assert_json(
-            &format!("kiln differs from wrangler on {path}"),
-            reference,
-            &got,
-          );
-        }
-        assert_json(&format!("kiln on {path}"), want, &got);
-      }
-    }
-  }
+  side::sides(REFERENCE_ONLY, &Target::workers("r2/wrangler.toml"), "r2")
+    .into_iter()
+    .map(|side| side.with_deadline(SCENARIO_DEADLINE))
+    .collect()
 }
 
 /// An error reported by its name only (its message is the engine's).
@@ -1637,7 +1481,11 @@ async fn r2_buckets_are_not_inherited_by_environments() {
   let fix = "Please add \"r2_buckets\" to \"env.staging\".";
 
   let state = TempDir::new("r2-env-wrangler");
-  let dev = WranglerEnv::start(project.path(), state.path(), "staging");
+  let dev = Wrangler::start_with(
+    &project.path().join("wrangler.toml"),
+    state.path(),
+    &["--env", "staging"],
+  );
   let reply = try_send_within(
     SCENARIO_DEADLINE,
     dev.addr,
@@ -1647,20 +1495,25 @@ async fn r2_buckets_are_not_inherited_by_environments() {
     Default::default(),
   )
   .await
-  .unwrap_or_else(|why| panic!("wrangler: GET /scenario/env: {why}\n{}", dev.output()));
+  .unwrap_or_else(|why| {
+    panic!(
+      "wrangler: GET /scenario/env: {why}\n{}",
+      last_lines(&dev.output())
+    )
+  });
   assert_eq!(
     reply.status,
     200,
     "wrangler: {}\n{}",
     reply.text(),
-    dev.output()
+    last_lines(&dev.output())
   );
   assert_json(
     "wrangler (the reference) on /scenario/env",
     &want,
     &reply.json(),
   );
-  let out = dev.output();
+  let out = last_lines(&dev.output());
   for needle in [warning, why, fix] {
     assert!(
       out.contains(needle),
@@ -1709,111 +1562,5 @@ async fn r2_buckets_are_not_inherited_by_environments() {
       out.contains(needle),
       "kiln should warn {needle:?}; it printed:\n{out}"
     );
-  }
-}
-
-/// `wrangler dev --env <env>` (tests/support/wrangler.rs starts no
-/// environment): started with a deadline, its whole process group killed
-/// when dropped.
-struct WranglerEnv {
-  child: Child,
-  addr: SocketAddr,
-  output: Arc<Mutex<String>>,
-  _home: TempDir,
-}
-
-impl WranglerEnv {
-  fn start(project: &Path, state: &Path, env: &str) -> WranglerEnv {
-    let home = TempDir::new("wrangler-env-home");
-    let mut child = wrangler::dev_command(
-      &wrangler_bin(),
-      Path::new("wrangler.toml"),
-      project,
-      home.path(),
-    )
-    .args(["--env", env, "--persist-to"])
-    .arg(state)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("run wrangler dev");
-    let output = Arc::new(Mutex::new(String::new()));
-    let (tx, rx) = mpsc::channel::<SocketAddr>();
-    for stream in [
-      Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-      Box::new(child.stderr.take().unwrap()),
-    ] {
-      let out = output.clone();
-      let tx = tx.clone();
-      std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-          if let Some(rest) = line.split("Ready on http://").nth(1) {
-            let addr: String = rest
-              .chars()
-              .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':'))
-              .collect();
-            if let Ok(addr) = addr.parse() {
-              let _ = tx.send(addr);
-            }
-          }
-          let mut out = out.lock().unwrap();
-          out.push_str(&line);
-          out.push('\n');
-        }
-      });
-    }
-    drop(tx);
-    // Dropped (the process group killed) on every panic below.
-    let mut dev = WranglerEnv {
-      child,
-      addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-      output,
-      _home: home,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    dev.addr = loop {
-      match rx.recv_timeout(Duration::from_millis(100)) {
-        Ok(addr) => break addr,
-        Err(RecvTimeoutError::Disconnected) => {
-          panic!(
-            "wrangler dev --env {env} ended before it was ready:\n{}",
-            dev.output()
-          )
-        }
-        Err(RecvTimeoutError::Timeout) => {}
-      }
-      if Instant::now() > deadline {
-        panic!(
-          "wrangler dev --env {env} was not ready within 60 s:\n{}",
-          dev.output()
-        );
-      }
-    };
-    while TcpStream::connect_timeout(&dev.addr, Duration::from_millis(200)).is_err() {
-      if Instant::now() > deadline {
-        panic!(
-          "wrangler dev --env {env} does not accept connections:\n{}",
-          dev.output()
-        );
-      }
-      std::thread::sleep(Duration::from_millis(50));
-    }
-    dev
-  }
-
-  fn output(&self) -> String {
-    self.output.lock().unwrap().clone()
-  }
-}
-
-impl Drop for WranglerEnv {
-  fn drop(&mut self) {
-    let _ = Command::new("kill")
-      .args(["-KILL", "--", &format!("-{}", self.child.id())])
-      .stdin(Stdio::null())
-      .stdout(Stdio::null())
-      .stderr(Stdio::null())
-      .status();
-    let _ = self.child.wait();
   }
 }

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod json;
+pub mod side;
 pub mod workerd;
 pub mod wrangler;
 pub mod ws;

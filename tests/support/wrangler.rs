@@ -124,6 +124,11 @@ impl Wrangler {
   /// local state (KV, Durable Objects, caches) under `persist_to`: start it
   /// again on the same folder to find the same data.
   pub fn start(config: &Path, persist_to: &Path) -> Wrangler {
+    Self::start_with(config, persist_to, &[])
+  }
+
+  /// The same with more arguments for `wrangler dev` (`--env staging`).
+  pub fn start_with(config: &Path, persist_to: &Path, extra: &[&str]) -> Wrangler {
     let bin = wrangler_bin();
     let source = config.parent().expect("the config's folder");
     let config_name = config.file_name().expect("the config's file name");
@@ -133,7 +138,7 @@ impl Wrangler {
     let mut attempt = 0;
     loop {
       attempt += 1;
-      match Self::try_start(&bin, source, config_name.as_ref(), persist_to) {
+      match Self::try_start(&bin, source, config_name.as_ref(), persist_to, extra) {
         Ok(wrangler) => return wrangler,
         Err(why) if attempt < 3 && why.contains("Address already in use") => continue,
         Err(why) => panic!("{why}"),
@@ -146,6 +151,7 @@ impl Wrangler {
     source: &Path,
     config_name: &Path,
     persist_to: &Path,
+    extra: &[&str],
   ) -> Result<Wrangler, String> {
     let work_dir = TempDir::new("wrangler");
     let project = work_dir.path().join("worker");
@@ -154,6 +160,7 @@ impl Wrangler {
     let mut child = dev_command(bin, config_name, &project, &home)
       .arg("--persist-to")
       .arg(persist_to)
+      .args(extra)
       .stdout(Stdio::piped())
       .stderr(Stdio::piped())
       .spawn()
