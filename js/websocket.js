@@ -16,6 +16,7 @@ const {
   op_ws_close_without_code,
   op_ws_connect,
   op_ws_fail,
+  op_ws_forget,
   op_ws_hibernate,
   op_ws_leave,
   op_ws_take_events,
@@ -342,11 +343,20 @@ function callHandler(ws, type, ev) {
   else if (handler != null && typeof handler.handleEvent === "function") handler.handleEvent(ev);
 }
 
+/**
+ * A pair end that is garbage once its object is: never accepted nor
+ * returned, it never can be, and what its peer sent to it would wait for
+ * ever (a worker making a pair per request and answering without it).
+ */
+const pairEnds = new FinalizationRegistry((id) => op_ws_forget(id));
+
 class WebSocketPair {
   constructor() {
     const ids = op_ws_pair();
     const first = new WebSocket(_internal, ids[0]);
     const second = new WebSocket(_internal, ids[1]);
+    pairEnds.register(first, ids[0]);
+    pairEnds.register(second, ids[1]);
     first[_s].peer = second[_s];
     second[_s].peer = first[_s];
     ObjectDefineProperties(this, {

@@ -67,6 +67,7 @@ deno_core::extension!(
     websocket::ops::op_ws_close,
     websocket::ops::op_ws_close_without_code,
     websocket::ops::op_ws_release,
+    websocket::ops::op_ws_forget,
     websocket::ops::op_ws_fail,
     websocket::ops::op_ws_wait_events,
     websocket::ops::op_ws_take_events,

@@ -95,9 +95,5 @@ async fn the_command_line_sets_the_limit() {
     "stopped after {:?}",
     started.elapsed()
   );
-  assert!(
-    kiln.output().contains("the limit is 700 ms"),
-    "{}",
-    kiln.output()
-  );
+  kiln.wait_for_output("the limit is 700 ms");
 }

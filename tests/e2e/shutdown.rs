@@ -113,6 +113,6 @@ async fn a_second_signal_stops_at_once() {
   signal(&kiln, "TERM");
   assert_eq!(kiln.wait_for_exit(Duration::from_secs(5)), Some(1));
   assert!(signalled.elapsed() < Duration::from_secs(3));
-  assert!(kiln.output().contains("second signal"), "{}", kiln.output());
+  kiln.wait_for_output("second signal");
   never.abort();
 }

@@ -239,6 +239,21 @@ impl Kiln {
     self.child.lock().unwrap().id()
   }
 
+  /// Kiln's resident memory now (`VmRSS`) and at its highest so far
+  /// (`VmHWM`), in KiB.
+  pub fn memory_kib(&self) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+      .unwrap_or_else(|e| panic!("kiln's /proc status: {e}\n{}", self.output()));
+    let field = |name: &str| {
+      status
+        .lines()
+        .find_map(|line| line.strip_prefix(name))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in kiln's /proc status"))
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+  }
+
   /// How kiln ended, if it has.
   pub fn exit_status(&self) -> Option<ExitStatus> {
     self

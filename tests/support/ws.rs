@@ -168,6 +168,32 @@ impl WsClient {
     }
   }
 
+  /// Writes `bytes` unless the server stops taking them for `wait`: `None`
+  /// then (it stopped reading), else how the write went.
+  pub async fn write_within(
+    &mut self,
+    bytes: &[u8],
+    wait: Duration,
+  ) -> Option<std::io::Result<()>> {
+    tokio::time::timeout(wait, self.stream.write_all(bytes))
+      .await
+      .ok()
+  }
+
+  /// Reads and discards until the server ends the connection (true), or
+  /// `wait` passes (false).
+  pub async fn wait_until_closed(&mut self, wait: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+      match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
+        Ok(Ok(0)) | Ok(Err(_)) => return true,
+        Ok(Ok(_)) => {}
+        Err(_) => return false,
+      }
+    }
+  }
+
   /// A server that stops reading must not leave the test waiting forever.
   async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
     tokio::time::timeout(WRITE_DEADLINE, self.stream.write_all(bytes))

@@ -22,6 +22,11 @@ pub use super::hibernation::{now_ms, AutoResponse, Hibernatable};
 
 pub type EndId = u32;
 
+/// The most a connection's queue holds of what was sent to it and not yet
+/// written: Workers' memory limit for an isolate (128 MiB), which is all a
+/// worker could hold for a client that does not read.
+pub const MAX_UNSENT_BYTES: usize = 128 << 20;
+
 /// What travels between two ends.
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -66,6 +71,14 @@ pub(crate) struct End {
   pub waiting_bytes: usize,
   /// Wakes the network writer.
   pub writer: Rc<Notify>,
+  /// Tells a network end's connection to drop at once (its queue overflowed).
+  pub abort: Rc<Notify>,
+  /// A network end whose queue overflowed: nothing more is queued.
+  pub overflowed: bool,
+  /// A pending end whose object JavaScript dropped while its peer is a
+  /// connection: kept (its full queue is what stops the connection being
+  /// read), and removed with the connection.
+  pub orphaned: bool,
   /// Network end: the Close code to send once the JavaScript peer has seen
   /// the protocol error, so that what it sent before goes out first.
   pub fail_code: Option<(u16, String)>,
@@ -108,6 +121,10 @@ pub struct Hub {
   pub(crate) events_ready: Rc<Notify>,
   /// Wakes network readers paused for backpressure.
   pub(crate) drained: Rc<Notify>,
+  /// Connections ended since freed memory was last given back.
+  pub(crate) ended_since_trim: usize,
+  /// A give-back is scheduled.
+  pub(crate) trim_scheduled: bool,
 }
 
 pub type SharedHub = Rc<RefCell<Hub>>;
@@ -137,6 +154,9 @@ impl Hub {
         queue: VecDeque::new(),
         waiting_bytes: 0,
         writer: Rc::new(Notify::new()),
+        abort: Rc::new(Notify::new()),
+        overflowed: false,
+        orphaned: false,
         fail_code: None,
         closed_out: false,
         hibernation: None,
@@ -168,6 +188,24 @@ impl Hub {
       Route::Pending => {
         end.waiting_bytes += msg.weight();
         end.queue.push_back(msg);
+      }
+      Route::Network if end.overflowed => {}
+      Route::Network if end.waiting_bytes + msg.weight() > MAX_UNSENT_BYTES => {
+        // The client reads slower than the worker sends (or not at all):
+        // rather than hold without end what it will not take, the
+        // connection is dropped and the worker's end told why.
+        end.overflowed = true;
+        end.queue = VecDeque::new();
+        end.waiting_bytes = 0;
+        end.abort.notify_one();
+        let peer = end.peer;
+        self.deliver(
+          peer,
+          Msg::Error(format!(
+            "Uncaught Error: WebSocket send queue over {} MiB: the other side is not reading what is sent, so its connection was dropped",
+            MAX_UNSENT_BYTES >> 20
+          )),
+        );
       }
       Route::Network => end.push_out(msg),
       Route::Js => {
@@ -213,8 +251,14 @@ impl Hub {
     end.route = Route::Js;
     end.waiting_bytes = 0; // counted again as the queue becomes events
     let queued: Vec<Msg> = end.queue.drain(..).collect();
+    let peer = end.peer;
     for msg in queued {
       self.deliver(id, msg);
+    }
+    if self.ends.get(&peer).is_some_and(|p| p.orphaned) {
+      // Its other end was dropped unused: nothing will ever come from it.
+      self.ends.remove(&peer);
+      self.deliver(id, Msg::Disconnected);
     }
     Ok(())
   }
@@ -230,6 +274,39 @@ impl Hub {
       _ => Err(JsErrorBox::type_error(
         "Can't return WebSocket that was already used in a response.",
       )),
+    }
+  }
+
+  /// JavaScript dropped the object of end `id` (its FinalizationRegistry
+  /// said so): an end never accepted nor returned can no longer be, so what
+  /// it holds is freed. An accepted peer hears that the other side is gone,
+  /// so that it too can be released. A connection is left open and unread,
+  /// as workerd leaves the client of a pair whose other end nobody reads
+  /// (the cases returned-twice and never-accepted): the end stays, marked
+  /// orphaned, with at most a backlog in its queue, until the connection
+  /// ends; the same while its peer may still become a connection.
+  pub(crate) fn forget_if_pending(&mut self, id: EndId) {
+    let Some(end) = self.ends.get(&id) else {
+      return;
+    };
+    if end.route != Route::Pending {
+      return;
+    }
+    let peer = end.peer;
+    match self.ends.get(&peer).map(|p| (p.route, p.orphaned)) {
+      Some((Route::Js, _)) => {
+        self.ends.remove(&id);
+        self.deliver(peer, Msg::Disconnected);
+      }
+      Some((Route::Pending, true)) | None => {
+        self.ends.remove(&id);
+        self.ends.remove(&peer);
+      }
+      Some((Route::Pending, false) | (Route::Network, _)) => {
+        if let Some(end) = self.ends.get_mut(&id) {
+          end.orphaned = true;
+        }
+      }
     }
   }
 
@@ -274,7 +351,9 @@ impl Hub {
   /// went away, unless it already heard how it ended.
   pub(crate) fn connection_ended(&mut self, id: EndId, tell_peer: bool) {
     if let Some(end) = self.ends.remove(&id) {
-      if tell_peer {
+      if self.ends.get(&end.peer).is_some_and(|peer| peer.orphaned) {
+        self.ends.remove(&end.peer);
+      } else if tell_peer {
         self.deliver(end.peer, Msg::Disconnected);
       }
     }
@@ -329,5 +408,75 @@ mod tests {
     let taken = hub.ends.get_mut(&b).unwrap().take_out();
     assert_eq!(taken.len(), 1);
     assert_eq!(hub.backlog(b), 0);
+  }
+
+  #[test]
+  fn a_queue_past_the_limit_drops_its_connection_and_tells_the_worker() {
+    let mut hub = Hub::default();
+    let (a, b) = hub.pair();
+    hub.accept(a).unwrap();
+    hub.couple(b).unwrap();
+    let chunk = Bytes::from(vec![0u8; 1 << 20]);
+    for _ in 0..(MAX_UNSENT_BYTES >> 20) - 1 {
+      hub.send(a, Msg::Binary(chunk.clone()));
+    }
+    assert!(!hub.ends[&b].overflowed, "under the limit");
+    assert!(hub.events.is_empty());
+    hub.send(a, Msg::Binary(chunk.clone()));
+    hub.send(a, Msg::Binary(chunk.clone()));
+    let end = &hub.ends[&b];
+    assert!(end.overflowed);
+    assert_eq!(
+      (end.queue.len(), end.waiting_bytes),
+      (0, 0),
+      "the queue is freed"
+    );
+    assert!(
+      matches!(hub.events.as_slice(), [(id, Msg::Error(m))] if *id == a && m.contains("send queue over 128 MiB")),
+      "the worker's end hears why once"
+    );
+    hub.send(a, Msg::Binary(chunk));
+    assert_eq!(hub.ends[&b].queue.len(), 0, "nothing is queued after");
+  }
+
+  #[test]
+  fn only_a_pending_end_is_forgotten() {
+    let mut hub = Hub::default();
+    let (a, b) = hub.pair();
+    hub.send(a, Msg::Text(Bytes::from_static(b"never read")));
+    hub.accept(a).unwrap();
+    hub.forget_if_pending(a);
+    assert_eq!(hub.route(a), Some(Route::Js), "an accepted end stays");
+    hub.forget_if_pending(b);
+    assert_eq!(hub.route(b), None, "a pending end and its queue are freed");
+    assert!(
+      matches!(hub.events.as_slice(), [(id, Msg::Disconnected)] if *id == a),
+      "its accepted peer hears it is gone"
+    );
+    hub.events.clear();
+    hub.send(a, Msg::Text(Bytes::from_static(b"to nobody")));
+    assert!(hub.events.is_empty());
+
+    // The pending end of a connection stays until the connection ends,
+    // also when it was dropped before its peer became the connection.
+    let (c, d) = hub.pair();
+    hub.forget_if_pending(c);
+    hub.couple(d).unwrap();
+    assert!(hub.ends[&c].orphaned);
+    hub.connection_ended(d, true);
+    assert_eq!((hub.route(c), hub.route(d)), (None, None), "both freed");
+
+    // Both ends dropped, one after the other.
+    let (e, f) = hub.pair();
+    hub.forget_if_pending(e);
+    hub.forget_if_pending(f);
+    assert_eq!((hub.route(e), hub.route(f)), (None, None), "both freed");
+
+    // Accepted after its other end was dropped: it hears that at once.
+    let (g, h) = hub.pair();
+    hub.forget_if_pending(g);
+    hub.accept(h).unwrap();
+    assert_eq!(hub.route(g), None);
+    assert!(matches!(hub.events.as_slice(), [(id, Msg::Disconnected)] if *id == h));
   }
 }

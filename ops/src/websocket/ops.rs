@@ -83,6 +83,13 @@ pub fn op_ws_release(state: &mut OpState, #[smi] id: EndId) {
   }
 }
 
+/// The object of end `id` was garbage-collected (a FinalizationRegistry in
+/// js/websocket.js): an end never accepted nor returned is freed.
+#[op2(fast)]
+pub fn op_ws_forget(state: &mut OpState, #[smi] id: EndId) {
+  hub(state).borrow_mut().forget_if_pending(id);
+}
+
 /// JavaScript has handled a protocol error on end `id`'s peer connection:
 /// now the Close that fails that connection goes out.
 #[op2(fast)]
