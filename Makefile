@@ -6,7 +6,7 @@ ENGINE   := --no-default-features --features quickjs
 CARGO    ?= cargo
 EXAMPLE  ?= examples/hello
 
-.PHONY: dev test build setup reference check-v8 lint ci
+.PHONY: dev test build setup reference check-v8 lint ci fuzz
 
 setup:
 	@build/setup
@@ -31,6 +31,11 @@ test: build reference
 
 check-v8:
 	build/check-v8
+
+## Fuzz the frame reader, Close parser, configuration and compatibility
+## resolver, FUZZ_SECONDS (60) each; not part of `make test`
+fuzz:
+	build/fuzz
 
 lint: setup
 	$(CARGO) fmt --all --check

@@ -860,6 +860,8 @@ async function fetchWebSocket(url, headerList, signal) {
   }
   if (reply.end === null) return { reply, webSocket: null };
   const ws = new WebSocket(_internal, reply.end);
+  // Never accepted and dropped, it is freed as a pair end is.
+  pairEnds.register(ws, reply.end);
   // Aborting later tears the connection down.
   signal.addEventListener("abort", () => op_ws_abort(reply.end), { once: true });
   return { reply, webSocket: ws };

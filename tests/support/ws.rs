@@ -301,6 +301,11 @@ impl WsClient {
     })
   }
 
+  /// Ends the client's sending side (a TCP FIN); reading goes on.
+  pub async fn end_sending(&mut self) {
+    let _ = self.stream.shutdown().await;
+  }
+
   /// Drops the TCP connection without a Close frame.
   pub async fn drop_connection(mut self) {
     let _ = self.stream.shutdown().await;

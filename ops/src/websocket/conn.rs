@@ -9,7 +9,7 @@ use std::rc::Rc;
 use bytes::{Bytes, BytesMut};
 use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket, WebSocketError};
 
-use super::hub::{EndId, Msg, Route, SharedHub};
+use super::hub::{EndId, Msg, Route, SharedHub, BACKPRESSURE_BYTES};
 
 /// The largest incoming message (workerd's `WEBSOCKET_MAX_MESSAGE_SIZE`).
 pub const MAX_MESSAGE_SIZE: usize = 32 << 20;
@@ -46,9 +46,6 @@ impl Default for Limits {
     Limits::new(false)
   }
 }
-/// A network end stops reading from its socket while this many bytes of
-/// its peer's events wait for their reader.
-const BACKPRESSURE_BYTES: usize = 1 << 20;
 
 /// Makes end `id` the client's side of an upgraded HTTP connection: what its
 /// peer sends is written to the client, what the client sends goes to the
@@ -77,7 +74,7 @@ where
   let (mut read, mut write) = ws.split(move |io| {
     let (r, w) = tokio::io::split(io);
     *shared.borrow_mut() = Some(r);
-    let r = FrameHeaders::new(shared.clone(), watched.clone());
+    let r = FrameHeaders::new(shared.clone(), watched.clone(), limits.max_frame as u64);
     // The writer coalesces the frames queued since its last wake-up into
     // one write; the buffer is flushed after each batch.
     (r, tokio::io::BufWriter::with_capacity(64 * 1024, w))
@@ -94,6 +91,8 @@ where
     let writer_notify = writer_notify.clone();
     async move {
       let outcome = read_messages(&hub, id, peer, &mut read, limits, &declared).await;
+      // Its buffer can hold a whole large frame: not kept while waiting.
+      drop(read);
       let gone = matches!(outcome, ReadEnd::Disconnected);
       failing.set(matches!(outcome, ReadEnd::ProtocolError(..)));
       match outcome {
@@ -125,15 +124,16 @@ where
       }
       closed_in.set(true);
       writer_notify.notify_one();
-      if !gone {
-        // Nothing more is taken from the client after its Close (or after
-        // it broke the protocol: what follows is not frames, the rest of a
-        // frame refused from its header, say), but its end of the
-        // connection is still watched: a client that goes away while the
-        // worker has not answered its Close (allowHalfOpen) must not leave
-        // the connection open for good.
-        discard_until_closed(&raw).await;
+      if gone {
+        return ReaderEnd::Gone;
       }
+      // Nothing more is taken from the client after its Close (or after it
+      // broke the protocol: what follows is not frames, the rest of a frame
+      // refused from its header, say), but its end of the connection is
+      // still watched: a client that goes away while the worker has not
+      // answered its Close (allowHalfOpen) must not leave the connection
+      // open for good.
+      discard_until_closed(&raw).await
     }
   };
 
@@ -157,6 +157,7 @@ where
           writer_notify.notified().await;
           continue;
         }
+        let weight: usize = batch.iter().map(Msg::weight).sum();
         let mut failed = false;
         for msg in batch {
           if closed_out.get() {
@@ -187,6 +188,9 @@ where
         if failed || write.flush().await.is_err() {
           break;
         }
+        if let Some(end) = hub.borrow_mut().ends.get_mut(&id) {
+          end.written(weight);
+        }
         // The batch is out: a reader paused because this end's queue was
         // full (the other connection of a pass-through) may read again.
         // JavaScript's event pump wakes readers the same way for its ends.
@@ -205,26 +209,84 @@ where
   // other side of a pass-through vanished), or an abort.
   let mut reader = std::pin::pin!(reader);
   let mut writer = std::pin::pin!(writer);
-  let linger = tokio::select! {
-    _ = &mut reader => false,
+  let next = tokio::select! {
+    // The writer first: when both are done, its Close is out.
+    biased;
     _ = &mut writer => {
       if !closed_in.get() {
         hub.borrow_mut().deliver(peer, Msg::Disconnected);
       }
-      failing.get()
+      if failing.get() { Linger::Reader } else { Linger::No }
     }
-    // The queue overflowed (Hub::deliver): the worker's end has heard why.
-    _ = abort.notified() => false,
+    ended = &mut reader => match ended {
+      ReaderEnd::Gone => Linger::No,
+      // The client ended its side after its Close (or its error): what
+      // the worker answers may still reach it, for a while.
+      ReaderEnd::EndOfInput => Linger::Writer,
+    },
+    // The queue overflowed, or nobody can ever read this connection
+    // (Hub::deliver): the worker's end has heard why.
+    _ = abort.notified() => Linger::No,
   };
-  if linger {
+  match next {
+    Linger::No => {}
     // The Close that fails the connection is out, but the client may still
     // be sending (the rest of a refused frame): closing on unread bytes
     // resets the connection, which can destroy the Close before the client
     // reads it. Its bytes are dropped until it closes, for a while.
-    let _ = tokio::time::timeout(LINGER, reader).await;
+    Linger::Reader => {
+      let _ = tokio::time::timeout(LINGER, reader).await;
+    }
+    Linger::Writer => {
+      let _ = tokio::time::timeout(LINGER, writer).await;
+    }
   }
   hub.borrow_mut().connection_ended(id, false);
   give_back_freed_memory(&hub);
+}
+
+/// What the worker's end of a connection receives when its client sends
+/// `bytes` and then ends its side, and what the client got back: kiln's
+/// whole read path (frame headers, fastwebsockets, reassembly, limits, the
+/// Close parser) without an isolate. For the fuzz targets
+/// (fuzz/fuzz_targets/) and the tests below. The client must stay under
+/// the 1 MiB backlog, which nobody drains here (some 64 KiB of empty frames
+/// at most), and as no JavaScript answers, a connection that ends after a
+/// Close or an error lingers 2 s: run it with tokio's time paused.
+pub async fn received_from_client(bytes: &[u8], limits: Limits) -> (Vec<Msg>, Vec<u8>) {
+  use tokio::io::{AsyncReadExt, AsyncWriteExt};
+  let hub = super::hub::new_hub();
+  let (js, net) = {
+    let mut h = hub.borrow_mut();
+    h.limits = limits;
+    let (js, net) = h.pair();
+    h.accept(js).expect("a new end accepts");
+    h.couple(net).expect("a new end couples");
+    (js, net)
+  };
+  let (client, server) = tokio::io::duplex(64 * 1024);
+  let (mut from_server, mut to_server) = tokio::io::split(client);
+  let send = async {
+    let _ = to_server.write_all(bytes).await;
+    let _ = to_server.shutdown().await;
+  };
+  let answer = async {
+    let mut got = Vec::new();
+    let _ = from_server.read_to_end(&mut got).await;
+    got
+  };
+  let ((), (), answer) = tokio::join!(
+    run_network_end(hub.clone(), net, server, Role::Server),
+    send,
+    answer
+  );
+  let events = std::mem::take(&mut hub.borrow_mut().events);
+  let received = events
+    .into_iter()
+    .filter(|(id, _)| *id == js)
+    .map(|(_, msg)| msg)
+    .collect();
+  (received, answer)
 }
 
 /// Connections that end between two give-backs of freed memory.
@@ -262,6 +324,21 @@ fn give_back_freed_memory(hub: &SharedHub) {
   });
 }
 
+/// How the reader of a connection ended.
+enum ReaderEnd {
+  /// The connection failed or ended without a Close.
+  Gone,
+  /// The client ended its side after its Close or a protocol error.
+  EndOfInput,
+}
+
+/// What a connection still waits for once one side is done.
+enum Linger {
+  No,
+  Reader,
+  Writer,
+}
+
 enum ReadEnd {
   /// A Close frame arrived (and went to the peer).
   Closed,
@@ -286,14 +363,16 @@ where
   let mut partial: Option<(OpCode, BytesMut)> = None;
   loop {
     // Backpressure: stop reading while the peer has not caught up, or
-    // while this connection's own writer has not (a client that sends pings
-    // and reads nothing would otherwise queue pongs without end).
+    // while this connection's writer has not sent its pongs (a client that
+    // sends pings and reads nothing would otherwise queue them without
+    // end). The worker's own sends do not pause the reader (a client may
+    // write much before it reads); MAX_UNSENT_BYTES bounds them.
     loop {
-      let (backlog, unsent, drained) = {
+      let (backlog, pongs, drained) = {
         let h = hub.borrow();
-        (h.backlog(peer), h.backlog(id), h.drained.clone())
+        (h.backlog(peer), h.pong_backlog(id), h.drained.clone())
       };
-      if backlog <= BACKPRESSURE_BYTES && unsent <= BACKPRESSURE_BYTES {
+      if backlog <= BACKPRESSURE_BYTES && pongs <= BACKPRESSURE_BYTES {
         break;
       }
       drained.notified().await;
@@ -304,17 +383,17 @@ where
     // has not caught up (a client that reads no pongs is read no more).
     let mut send_pong = |frame: Frame<'_>| {
       let payload = Bytes::copy_from_slice(&frame.payload);
-      let (unsent, drained) = {
+      let (pongs, drained) = {
         let mut h = hub.borrow_mut();
-        let unsent = h.ends.get_mut(&id).map_or(0, |end| {
+        let pongs = h.ends.get_mut(&id).map_or(0, |end| {
           end.push_out(Msg::Pong(payload));
-          end.waiting_bytes
+          end.pong_bytes
         });
-        (unsent, h.drained.clone())
+        (pongs, h.drained.clone())
       };
       async move {
-        if unsent > BACKPRESSURE_BYTES {
-          while hub.borrow().backlog(id) > BACKPRESSURE_BYTES {
+        if pongs > BACKPRESSURE_BYTES {
+          while hub.borrow().pong_backlog(id) > BACKPRESSURE_BYTES {
             drained.notified().await;
           }
         }
@@ -462,20 +541,24 @@ const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 /// Reads and drops what arrives on `raw` until the client closes its end
 /// (or the connection fails). Bounded per wake-up, so that a client sending
 /// without pause cannot hold the isolate's thread.
-async fn discard_until_closed<R: tokio::io::AsyncRead + Unpin>(raw: &RefCell<Option<R>>) {
+async fn discard_until_closed<R: tokio::io::AsyncRead + Unpin>(
+  raw: &RefCell<Option<R>>,
+) -> ReaderEnd {
   use std::task::Poll;
   let mut scratch = vec![0u8; 16 * 1024];
   std::future::poll_fn(|cx| {
     let mut raw = raw.borrow_mut();
     let Some(raw) = raw.as_mut() else {
-      return Poll::Ready(());
+      return Poll::Ready(ReaderEnd::Gone);
     };
     for _ in 0..64 {
       let mut dropped = tokio::io::ReadBuf::new(&mut scratch);
       match std::pin::Pin::new(&mut *raw).poll_read(cx, &mut dropped) {
-        Poll::Ready(Ok(())) if dropped.filled().is_empty() => return Poll::Ready(()),
+        Poll::Ready(Ok(())) if dropped.filled().is_empty() => {
+          return Poll::Ready(ReaderEnd::EndOfInput)
+        }
         Poll::Ready(Ok(())) => continue,
-        Poll::Ready(Err(_)) => return Poll::Ready(()),
+        Poll::Ready(Err(_)) => return Poll::Ready(ReaderEnd::Gone),
         Poll::Pending => return Poll::Pending,
       }
     }
@@ -492,6 +575,10 @@ async fn discard_until_closed<R: tokio::io::AsyncRead + Unpin>(raw: &RefCell<Opt
 pub struct FrameHeaders<R> {
   inner: Rc<RefCell<Option<R>>>,
   declared: Rc<Cell<u64>>,
+  /// A header declaring this much or more is the one refused: it is kept
+  /// and nothing after it is followed.
+  refused_from: u64,
+  stopped: bool,
   /// The header being read, or the payload bytes still to pass.
   header: [u8; 14],
   have: usize,
@@ -499,10 +586,16 @@ pub struct FrameHeaders<R> {
 }
 
 impl<R> FrameHeaders<R> {
-  pub fn new(inner: Rc<RefCell<Option<R>>>, declared: Rc<Cell<u64>>) -> FrameHeaders<R> {
+  pub fn new(
+    inner: Rc<RefCell<Option<R>>>,
+    declared: Rc<Cell<u64>>,
+    refused_from: u64,
+  ) -> FrameHeaders<R> {
     FrameHeaders {
       inner,
       declared,
+      refused_from,
+      stopped: false,
       header: [0; 14],
       have: 0,
       payload_left: 0,
@@ -510,7 +603,7 @@ impl<R> FrameHeaders<R> {
   }
 
   fn follow(&mut self, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
+    while !bytes.is_empty() && !self.stopped {
       if self.payload_left > 0 {
         let skip = bytes
           .len()
@@ -541,6 +634,7 @@ impl<R> FrameHeaders<R> {
         _ => u64::from_be_bytes(self.header[2..10].try_into().unwrap_or([0xff; 8])),
       };
       self.declared.set(length);
+      self.stopped = length >= self.refused_from;
       self.payload_left = length;
       self.have = 0;
     }
@@ -576,7 +670,8 @@ mod tests {
   /// The length each header declared, fed in `chunks`.
   fn followed(chunks: &[&[u8]]) -> Vec<u64> {
     let declared = Rc::new(Cell::new(u64::MAX));
-    let mut headers = FrameHeaders::<()>::new(Rc::new(RefCell::new(None)), declared.clone());
+    let mut headers =
+      FrameHeaders::<()>::new(Rc::new(RefCell::new(None)), declared.clone(), 1 << 40);
     let mut seen = Vec::new();
     for chunk in chunks {
       for byte in chunk.iter() {
@@ -587,6 +682,53 @@ mod tests {
       }
     }
     seen
+  }
+
+  fn receive(bytes: &[u8]) -> Vec<Msg> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+      .enable_all()
+      .start_paused(true)
+      .build()
+      .unwrap();
+    runtime
+      .block_on(received_from_client(bytes, Limits::default()))
+      .0
+  }
+
+  fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mut frame = vec![first, 0x80 | payload.len() as u8, 9, 8, 7, 6];
+    frame.extend(
+      payload
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ [9, 8, 7, 6][i % 4]),
+    );
+    frame
+  }
+
+  #[test]
+  fn a_client_stream_becomes_the_worker_end_s_messages() {
+    let mut bytes = masked(0x01, b"hel");
+    bytes.extend(masked(0x80, b"lo"));
+    bytes.extend(masked(0x88, b"\x03\xe8bye"));
+    let got = receive(&bytes);
+    assert!(
+      matches!(got.as_slice(), [Msg::Text(t), Msg::Close(Some(1000), r)] if t == "hello" && r == "bye"),
+      "{got:?}"
+    );
+    // A one-byte Close body fails the connection.
+    let got = receive(&masked(0x88, b"\x03"));
+    assert!(
+      matches!(got.as_slice(), [Msg::Error(m)] if m.contains("Close frame with a one-byte body")),
+      "{got:?}"
+    );
+    // A connection that just ends: the worker hears it went away.
+    let got = receive(&masked(0x82, b"\x00\x01"));
+    assert!(
+      matches!(got.as_slice(), [Msg::Binary(_), Msg::Disconnected]),
+      "{got:?}"
+    );
   }
 
   #[test]
@@ -601,5 +743,18 @@ mod tests {
     assert_eq!(followed(&[a, b]), vec![5, 256, 0x0210_0000]);
     // An empty frame between two others.
     assert_eq!(followed(&[&[0x89, 0x00, 0x82, 0x01, 7]]), vec![0, 1]);
+  }
+
+  #[test]
+  fn the_refused_header_is_the_one_kept() {
+    // A 300-byte frame refused (limit 256) whose payload and a next header
+    // arrive in the same read: the length reported is the refused one's.
+    let declared = Rc::new(Cell::new(0));
+    let mut headers = FrameHeaders::<()>::new(Rc::new(RefCell::new(None)), declared.clone(), 257);
+    let mut bytes = vec![0x82, 0x7e, 0x01, 0x2c];
+    bytes.extend(std::iter::repeat_n(0u8, 300));
+    bytes.extend_from_slice(&[0x82, 0x05]);
+    headers.follow(&bytes);
+    assert_eq!(declared.get(), 300);
   }
 }

@@ -27,6 +27,10 @@ pub type EndId = u32;
 /// worker could hold for a client that does not read.
 pub const MAX_UNSENT_BYTES: usize = 128 << 20;
 
+/// A network reader stops reading while this many bytes wait for its peer's
+/// reader, or while this many bytes of pongs wait for its own writer.
+pub const BACKPRESSURE_BYTES: usize = 1 << 20;
+
 /// What travels between two ends.
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -67,8 +71,11 @@ pub(crate) struct End {
   /// Pending: what the peer sent before accept(). Network: what to write.
   pub queue: VecDeque<Msg>,
   /// Bytes waiting for this end's reader: in the queue while pending or on
-  /// the network, in events JavaScript has not taken once accepted.
+  /// the network (and in the batch its writer is writing), in events
+  /// JavaScript has not taken once accepted.
   pub waiting_bytes: usize,
+  /// Network end: of those, the pongs queued (a ping flood's share).
+  pub pong_bytes: usize,
   /// Wakes the network writer.
   pub writer: Rc<Notify>,
   /// Tells a network end's connection to drop at once (its queue overflowed).
@@ -93,14 +100,23 @@ impl End {
   /// Queues `msg` for the network writer.
   pub fn push_out(&mut self, msg: Msg) {
     self.waiting_bytes += msg.weight();
+    if let Msg::Pong(_) = msg {
+      self.pong_bytes += msg.weight();
+    }
     self.queue.push_back(msg);
     self.writer.notify_one();
   }
 
-  /// Everything queued for the network writer, taken.
+  /// Everything queued for the network writer, taken; its bytes count as
+  /// waiting until [`End::written`].
   pub fn take_out(&mut self) -> VecDeque<Msg> {
-    self.waiting_bytes = 0;
+    self.pong_bytes = 0;
     std::mem::take(&mut self.queue)
+  }
+
+  /// The writer has written `bytes` (by [`Msg::weight`]) of what it took.
+  pub fn written(&mut self, bytes: usize) {
+    self.waiting_bytes = self.waiting_bytes.saturating_sub(bytes);
   }
 }
 
@@ -153,6 +169,7 @@ impl Hub {
         route: Route::Pending,
         queue: VecDeque::new(),
         waiting_bytes: 0,
+        pong_bytes: 0,
         writer: Rc::new(Notify::new()),
         abort: Rc::new(Notify::new()),
         overflowed: false,
@@ -185,6 +202,14 @@ impl Hub {
       return; // the end is gone: nobody will read it
     };
     match end.route {
+      Route::Pending if end.orphaned && end.waiting_bytes + msg.weight() > BACKPRESSURE_BYTES => {
+        // Nobody will ever read this end: rather than hold its connection
+        // unread for good (and miss the client leaving), end it.
+        let peer = end.peer;
+        if let Some(connection) = self.ends.get(&peer) {
+          connection.abort.notify_one();
+        }
+      }
       Route::Pending => {
         end.waiting_bytes += msg.weight();
         end.queue.push_back(msg);
@@ -303,8 +328,16 @@ impl Hub {
         self.ends.remove(&peer);
       }
       Some((Route::Pending, false) | (Route::Network, _)) => {
+        let mut stuck = false;
         if let Some(end) = self.ends.get_mut(&id) {
           end.orphaned = true;
+          stuck = end.waiting_bytes > BACKPRESSURE_BYTES;
+        }
+        if stuck {
+          // Its connection's reader waits for a drain that cannot come.
+          if let Some(connection) = self.ends.get(&peer) {
+            connection.abort.notify_one();
+          }
         }
       }
     }
@@ -313,6 +346,11 @@ impl Hub {
   /// Bytes waiting on the way to end `id` (for a reader's backpressure).
   pub(crate) fn backlog(&self, id: EndId) -> usize {
     self.ends.get(&id).map_or(0, |end| end.waiting_bytes)
+  }
+
+  /// Bytes of pongs waiting for network end `id`'s writer.
+  pub(crate) fn pong_backlog(&self, id: EndId) -> usize {
+    self.ends.get(&id).map_or(0, |end| end.pong_bytes)
   }
 
   /// Every network end (an open connection).
@@ -407,6 +445,8 @@ mod tests {
     assert_eq!(hub.backlog(b), 1016);
     let taken = hub.ends.get_mut(&b).unwrap().take_out();
     assert_eq!(taken.len(), 1);
+    assert_eq!(hub.backlog(b), 1016, "still counted while being written");
+    hub.ends.get_mut(&b).unwrap().written(1016);
     assert_eq!(hub.backlog(b), 0);
   }
 

@@ -41,6 +41,12 @@ pub struct RawConfig {
 pub fn read_config(path: &Path) -> Result<RawConfig, String> {
   let bytes =
     std::fs::read(path).map_err(|e| format!("Could not read file: {} ({e})", path.display()))?;
+  parse_config(path, bytes)
+}
+
+/// Parses the bytes of the configuration file at `path` (named in errors;
+/// its ending picks the format).
+pub fn parse_config(path: &Path, bytes: Vec<u8>) -> Result<RawConfig, String> {
   for (bom, encoding) in [
     (&[0xFF, 0xFE, 0, 0][..], "UTF-32 LE"),
     (&[0, 0, 0xFE, 0xFF][..], "UTF-32 BE"),
