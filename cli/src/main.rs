@@ -112,6 +112,11 @@ struct DevArgs {
   /// replaced [default: the configuration's limits.cpu_ms, else 30000].
   #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
   cpu_ms: Option<u64>,
+  /// The most one worker's JavaScript heap may hold, in MiB; past it the
+  /// event is stopped (503) and the worker's isolate replaced [default:
+  /// 128, Workers' limit].
+  #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(8..=65536))]
+  memory_mb: Option<u64>,
   /// How long an outbound WebSocket (`new WebSocket()`, `fetch()` with
   /// `Upgrade: websocket`) may take to connect and finish its handshake,
   /// e.g. 5s [default: 30s].
@@ -280,6 +285,9 @@ fn dev(args: DevArgs) -> Result<(), String> {
     }
     if let Some(ms) = args.cpu_ms {
       spec.cpu_limit = std::time::Duration::from_millis(ms);
+    }
+    if let Some(mib) = args.memory_mb {
+      spec.memory_limit = (mib as usize) << 20;
     }
 
     spec.services = services

@@ -24,6 +24,7 @@ pub(crate) fn create_isolate(
   rx: kiln_ops::http::SharedReceiver,
   registry: Registry,
   assets: Option<Arc<Assets>>,
+  watch: Arc<crate::watchdog::Watch>,
 ) -> Result<JsRuntime, StartupError> {
   let mut extensions = vec![
     deno_webidl::deno_webidl::init(),
@@ -114,6 +115,11 @@ pub(crate) fn create_isolate(
       &spec.module_rules,
     ))),
     extensions,
+    create_params: Some(
+      v8::CreateParams::default()
+        .heap_limits(0, spec.memory_limit)
+        .array_buffer_allocator(crate::heap::allocator(spec.memory_limit, watch)),
+    ),
     ..Default::default()
   })
   .map_err(|e| {

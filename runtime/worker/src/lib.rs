@@ -5,6 +5,7 @@
 
 mod embed;
 mod errors;
+mod heap;
 mod isolate;
 mod loader;
 mod permissions;

@@ -8,6 +8,12 @@
 //! awaits is therefore not limited in total, where Cloudflare counts its
 //! whole CPU time.
 //!
+//! The heap limit (`kiln dev --memory-mb`, Workers' 128 MB by default) is
+//! the engine's: the isolate is created with it, and its near-heap-limit
+//! callback (V8's; QuickJS's memory-limit handler, through the engine
+//! layer) marks the watch and stops the isolate the same way, with the
+//! limit raised for the moment so that unwinding can still allocate.
+//!
 //! The worker's thread sees its event loop fail with a termination and
 //! replaces the isolate (runtime/worker/src/worker.rs); the other workers,
 //! each on its own thread, never notice.
@@ -25,6 +31,8 @@ const TICK: Duration = Duration::from_millis(5);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exceeded {
   Cpu,
+  /// The heap reached its limit (the engine's near-heap-limit callback).
+  Memory,
 }
 
 /// One worker thread's clock and limit.
@@ -40,6 +48,7 @@ pub struct Watch {
   cpu_exceeded: AtomicBool,
   /// CPU time the stopped event had used, for the log.
   used_ns: AtomicU64,
+  memory_exceeded: AtomicBool,
 }
 
 fn thread_clock() -> libc::clockid_t {
@@ -73,6 +82,7 @@ impl Watch {
       isolate: Mutex::new(None),
       cpu_exceeded: AtomicBool::new(false),
       used_ns: AtomicU64::new(0),
+      memory_exceeded: AtomicBool::new(false),
     });
     register(&watch);
     watch
@@ -110,10 +120,25 @@ impl Watch {
 
   /// Whether the isolate was stopped for a limit, and which (cleared).
   pub fn take_exceeded(&self) -> Option<Exceeded> {
-    self
-      .cpu_exceeded
-      .swap(false, Ordering::AcqRel)
-      .then_some(Exceeded::Cpu)
+    let memory = self.memory_exceeded.swap(false, Ordering::AcqRel);
+    let cpu = self.cpu_exceeded.swap(false, Ordering::AcqRel);
+    if memory {
+      Some(Exceeded::Memory)
+    } else {
+      cpu.then_some(Exceeded::Cpu)
+    }
+  }
+
+  /// The isolate's heap is at its limit (called on the isolate's thread by
+  /// the near-heap-limit callback, in the middle of an allocation): it is
+  /// stopped as for the CPU limit, and replaced.
+  pub fn heap_exhausted(&self) {
+    if self.memory_exceeded.swap(true, Ordering::AcqRel) {
+      return;
+    }
+    if let Some(handle) = &*self.isolate.lock().unwrap_or_else(|p| p.into_inner()) {
+      handle.terminate_execution();
+    }
   }
 
   /// CPU time the stopped event had used.

@@ -248,8 +248,10 @@ fn run_thread(
         Ok(Err(e)) => eprintln!("[{}] {}", spec.name, describe_core_error(&e)),
         Err(exceeded) => {
           {
-            let Exceeded::Cpu = exceeded;
-            let text = "Worker exceeded CPU time limit.\n";
+            let text = match exceeded {
+              Exceeded::Cpu => "Worker exceeded CPU time limit.\n",
+              Exceeded::Memory => "Worker exceeded memory limit.\n",
+            };
             let (requests, sockets) = {
               let state = js.op_state();
               let state = state.borrow();
@@ -258,11 +260,20 @@ fn run_thread(
                 kiln_ops::websocket::close_connections(&state, 1011, text.trim_end()),
               )
             };
+            let why = match exceeded {
+              Exceeded::Cpu => format!(
+                "its CPU time limit ({} ms of CPU without a pause; the limit is {} ms)",
+                watch.used().as_millis(),
+                spec.cpu_limit.as_millis()
+              ),
+              Exceeded::Memory => format!(
+                "its memory limit ({} MiB of JavaScript heap, and as much of ArrayBuffer contents)",
+                spec.memory_limit >> 20
+              ),
+            };
             eprintln!(
-              "[{}] exceeded its CPU time limit ({} ms of CPU without a pause; the limit is {} ms): stopped; {requests} request(s) answered 503, {sockets} WebSocket(s) closed 1011; a new isolate takes over",
+              "[{}] exceeded {why}: stopped; {requests} request(s) answered 503, {sockets} WebSocket(s) closed 1011; a new isolate takes over",
               spec.name,
-              watch.used().as_millis(),
-              spec.cpu_limit.as_millis()
             );
             // The old isolate goes first: it holds the request queue.
             drop(js);
@@ -290,8 +301,27 @@ async fn start_isolate(
   assets: &Option<Arc<Assets>>,
   watch: &Arc<Watch>,
 ) -> Result<JsRuntime, StartupError> {
-  let mut js = create_isolate(spec, receiver.clone(), registry.clone(), assets.clone())?;
+  let mut js = create_isolate(
+    spec,
+    receiver.clone(),
+    registry.clone(),
+    assets.clone(),
+    watch.clone(),
+  )?;
   watch.watch_isolate(js.v8_isolate().thread_safe_handle());
+  let heap = watch.clone();
+  let mut raised = false;
+  js.add_near_heap_limit_callback(move |current, initial| {
+    heap.heap_exhausted();
+    if raised {
+      // Once only: QuickJS sees the stop only every so many operations,
+      // and a limit raised at every call would let it allocate on.
+      return current;
+    }
+    raised = true;
+    // Room to unwind the stopped script; the isolate is replaced after.
+    current + initial.max(32 << 20)
+  });
   let clock = watch.clone();
   js.op_state()
     .borrow_mut()

@@ -1244,6 +1244,9 @@ pub struct WorkerSpec {
   /// CPU time one event may use without a pause (`limits.cpu_ms`; Workers'
   /// 30 s by default).
   pub cpu_limit: std::time::Duration,
+  /// The most the isolate's JavaScript heap may hold (Workers' 128 MB by
+  /// default; `kiln dev --memory-mb`).
+  pub memory_limit: usize,
   /// How long an outbound WebSocket may take to connect and finish its
   /// handshake (`kiln dev --connect-timeout`).
   pub connect_timeout: std::time::Duration,
@@ -1256,6 +1259,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::fr
 /// Workers' CPU time per request on the paid plan, when `limits.cpu_ms`
 /// says nothing.
 pub const DEFAULT_CPU_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Workers' memory limit for an isolate.
+pub const DEFAULT_MEMORY_LIMIT: usize = 128 << 20;
 
 /// workerd's idle time before an object is evicted.
 pub const DEFAULT_EVICT_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
@@ -1536,6 +1542,7 @@ pub fn plan_worker(source: &Source, overrides: &Overrides) -> Result<WorkerPlan,
       cpu_limit: config
         .cpu_ms
         .map_or(DEFAULT_CPU_LIMIT, std::time::Duration::from_millis),
+      memory_limit: DEFAULT_MEMORY_LIMIT,
       connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     },
     dev: config.dev,
