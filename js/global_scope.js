@@ -325,7 +325,31 @@ function webSocketOf(res) {
 function fetch(input, init = undefined) {
   init = upperCaseMethod(init);
   if (isWebSocketFetch(input, init)) return fetchWebSocket(input, init);
+  const refused = notFetchable(input);
+  if (refused !== undefined) return PromiseReject(refused);
   return fetchMod.fetch(input, init);
+}
+
+/**
+ * Workers fetch http:, https: and data: URLs; any other scheme is refused
+ * with workerd's error (measured on workerd 2026-11-17: file: and ftp:
+ * refused, data: answered). deno_fetch would read a file: URL. blob: URLs
+ * are left to deno_fetch (not compared).
+ */
+function notFetchable(input) {
+  const href = ObjectPrototypeIsPrototypeOf(request.RequestPrototype, input)
+    ? input.url
+    : `${input}`;
+  let scheme;
+  try {
+    scheme = new url.URL(href).protocol;
+  } catch {
+    return undefined; // deno_fetch reports a URL it cannot parse
+  }
+  if (scheme === "http:" || scheme === "https:" || scheme === "data:" || scheme === "blob:") {
+    return undefined;
+  }
+  return new TypeError(`Fetch API cannot load: ${href}`);
 }
 
 function isWebSocketFetch(input, init) {

@@ -3,7 +3,8 @@
 //! not compiled from bytes at run time (workerd's CompileError); the texts
 //! were measured on workerd 2026-11-17. So code that works under kiln does
 //! not fail once deployed; functions, and Wasm imported as a module
-//! (tests/e2e/modules.rs), keep working.
+//! (tests/e2e/modules.rs), keep working. Nor does `fetch()` reach past
+//! http:, https: and data: (a file: URL is refused with workerd's error).
 
 use kiln_tests::{send, Kiln};
 use serde_json::json;
@@ -22,6 +23,9 @@ async fn code_generation_from_strings_is_refused() {
       "wasmInstantiate": { "error": "CompileError: WebAssembly.instantiate(): Wasm code generation disallowed by embedder" },
       "wasmModule": { "error": "CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder" },
       "wasmValidate": true,
+      "fetchFile": { "error": "TypeError: Fetch API cannot load: file:///etc/hostname" },
+      "fetchFtp": { "error": "TypeError: Fetch API cannot load: ftp://example.com/x" },
+      "fetchData": "x",
       "eval": refused,
       "indirectEval": refused,
       "newFunction": refused,
