@@ -33,7 +33,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -348,14 +347,18 @@ def main(argv=None):
         print(f"soak: {os.path.relpath(args.kiln, ROOT)} not found; build it with: {' '.join(BUILD)}", file=sys.stderr)
         return 2
     run.raise_file_limit()
-    port = run.free_port()
-    kiln_cmd = [args.kiln, "dev", "bench/echo.js", "--port", str(port)]
-    if args.max_connections:
-        kiln_cmd += ["--max-connections", str(args.max_connections)]
-    log = tempfile.TemporaryFile()
+
+    def kiln_command(port):
+        cmd = [args.kiln, "dev", "bench/echo.js", "--port", str(port)]
+        if args.max_connections:
+            cmd += ["--max-connections", str(args.max_connections)]
+        return cmd
+
     t0 = time.monotonic()
-    proc = subprocess.Popen(run.pinned(0, kiln_cmd), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    # bench/run.py's Server: pinned to CPU 0, a session of its own, output kept.
+    server_run = run.Server("kiln", command=kiln_command)
+    proc, port, log = server_run.proc, server_run.port, server_run.output
+    kiln_cmd = kiln_command(port)
     phase = ["start"]
     sampler = CurveSampler(proc.pid, lambda: phase[0], t0)
     try:
@@ -398,12 +401,7 @@ def main(argv=None):
         return exit_status(report)
     finally:
         sampler.stop()
-        try:
-            os.killpg(proc.pid, 9)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        log.close()
+        server_run.stop()
 
 
 if __name__ == "__main__":

@@ -3,17 +3,10 @@
 //! the protocol error that fails the connection, and nothing else.
 #![no_main]
 
-use kiln_ops::websocket::conn::{received_from_client, Limits};
+use kiln_fuzz::received;
+use kiln_ops::websocket::conn::Limits;
 use kiln_ops::websocket::hub::Msg;
 use libfuzzer_sys::fuzz_target;
-
-thread_local! {
-  static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
-    .enable_all()
-    .start_paused(true)
-    .build()
-    .expect("a runtime");
-}
 
 fuzz_target!(|body: &[u8]| {
   if body.len() > 125 {
@@ -23,7 +16,7 @@ fuzz_target!(|body: &[u8]| {
   let mut frame = vec![0x88, 0x80 | body.len() as u8];
   frame.extend_from_slice(&mask);
   frame.extend(body.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-  let (got, _) = RUNTIME.with(|rt| rt.block_on(received_from_client(&frame, Limits::default())));
+  let got = received(&frame, Limits::default());
   match got.as_slice() {
     [Msg::Close(None, reason)] => assert!(body.is_empty() && reason.is_empty()),
     [Msg::Close(Some(code), reason)] => {

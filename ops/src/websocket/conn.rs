@@ -315,12 +315,7 @@ fn give_back_freed_memory(hub: &SharedHub) {
       h.ended_since_trim = 0;
       h.trim_scheduled = false;
     }
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory to the system; it takes
-    // glibc's allocator lock like any malloc call.
-    unsafe {
-      libc::malloc_trim(0);
-    }
+    super::hibernation::give_back_free_pages();
   });
 }
 

@@ -229,6 +229,12 @@ pub fn op_ws_wake(state: &mut OpState, #[string] object: &str) -> Vec<Restored> 
 #[op2(fast)]
 pub fn op_ws_release_memory(isolate: &mut v8::Isolate) {
   isolate.low_memory_notification();
+  give_back_free_pages();
+}
+
+/// Has the allocator return the pages it holds free to the system (glibc
+/// keeps them otherwise, in the arenas of the threads that freed them).
+pub(crate) fn give_back_free_pages() {
   #[cfg(all(target_os = "linux", target_env = "gnu"))]
   // SAFETY: malloc_trim only returns free memory to the system; it takes
   // glibc's allocator lock like any malloc call.

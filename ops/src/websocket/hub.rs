@@ -206,9 +206,7 @@ impl Hub {
         // Nobody will ever read this end: rather than hold its connection
         // unread for good (and miss the client leaving), end it.
         let peer = end.peer;
-        if let Some(connection) = self.ends.get(&peer) {
-          connection.abort.notify_one();
-        }
+        self.abort_connection(peer);
       }
       Route::Pending => {
         end.waiting_bytes += msg.weight();
@@ -335,11 +333,16 @@ impl Hub {
         }
         if stuck {
           // Its connection's reader waits for a drain that cannot come.
-          if let Some(connection) = self.ends.get(&peer) {
-            connection.abort.notify_one();
-          }
+          self.abort_connection(peer);
         }
       }
+    }
+  }
+
+  /// Ends network end `id`'s connection at once (run_network_end's abort).
+  fn abort_connection(&self, id: EndId) {
+    if let Some(connection) = self.ends.get(&id) {
+      connection.abort.notify_one();
     }
   }
 
