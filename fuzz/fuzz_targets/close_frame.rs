@@ -22,7 +22,10 @@ fuzz_target!(|body: &[u8]| {
     [Msg::Close(Some(code), reason)] => {
       assert_eq!(&body[..2], &code.to_be_bytes());
       assert_eq!(reason.as_bytes(), &body[2..]);
-      assert!(matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999), "code {code}");
+      assert!(
+        matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999),
+        "code {code}"
+      );
     }
     [Msg::Error(message)] => {
       let code = (body.len() >= 2).then(|| u16::from_be_bytes([body[0], body[1]]));

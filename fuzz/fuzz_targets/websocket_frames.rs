@@ -33,7 +33,10 @@ fuzz_target!(|data: &[u8]| {
       Msg::Binary(bytes) => assert!(bytes.len() <= LIMITS.max_message),
       Msg::Close(code, _) => {
         if let Some(code) = code {
-          assert!(matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999), "code {code}");
+          assert!(
+            matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999),
+            "code {code}"
+          );
         }
         ended = true;
       }
@@ -45,5 +48,8 @@ fuzz_target!(|data: &[u8]| {
       Msg::Pong(_) => panic!("a pong reached the worker"),
     }
   }
-  assert!(ended, "the connection ended without the worker hearing it: {got:?}");
+  assert!(
+    ended,
+    "the connection ended without the worker hearing it: {got:?}"
+  );
 });

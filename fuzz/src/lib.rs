@@ -2,6 +2,7 @@
 //! bytes of one input.
 
 use kiln_ops::websocket::conn::{received_from_client, Limits};
+use kiln_ops::websocket::deflate::Agreement;
 use kiln_ops::websocket::hub::Msg;
 
 thread_local! {
@@ -17,5 +18,10 @@ thread_local! {
 /// What the worker's end receives when a client sends `bytes` and ends its
 /// side (`conn::received_from_client`).
 pub fn received(bytes: &[u8], limits: Limits) -> Vec<Msg> {
-  RUNTIME.with(|rt| rt.block_on(received_from_client(bytes, limits)).0)
+  received_with(bytes, limits, None)
+}
+
+/// The same on a connection that agreed to permessage-deflate.
+pub fn received_with(bytes: &[u8], limits: Limits, deflate: Option<Agreement>) -> Vec<Msg> {
+  RUNTIME.with(|rt| rt.block_on(received_from_client(bytes, limits, deflate)).0)
 }

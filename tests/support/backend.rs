@@ -10,6 +10,10 @@
 //! - `/404`: answers 404 with a body.
 //! - `/drop`: drops the connection without answering.
 //! - `/vanish`: after the first message, drops the connection without a Close.
+//! - `/deflate?answer=VALUE`: echoes like `/echo`, answering the handshake
+//!   with `Sec-WebSocket-Extensions: VALUE`; when VALUE agrees to
+//!   permessage-deflate, compressed messages are inflated (and recorded
+//!   inflated) and every echo goes out compressed.
 //!
 //! The backend's tasks are servers: they wait on kiln for as long as the
 //! test's runtime lives, and end with it. A test waits on the backend only
@@ -28,7 +32,9 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
   pub opcode: u8,
+  /// Inflated, for a compressed message (`rsv1`).
   pub payload: Vec<u8>,
+  pub rsv1: bool,
 }
 
 impl Received {
@@ -216,6 +222,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
   if let Some(p) = protocol {
     response.push_str(&format!("Sec-WebSocket-Protocol: {p}\r\n"));
   }
+  let answer = (route == "/deflate")
+    .then(|| query_value(&path, "answer"))
+    .flatten();
+  if let Some(answer) = &answer {
+    response.push_str(&format!("Sec-WebSocket-Extensions: {answer}\r\n"));
+  }
+  let mut deflate = answer
+    .filter(|a| a.starts_with("permessage-deflate"))
+    .map(|a| crate::deflate::Deflate::new(15, 15, a.contains("server_no_context_takeover"), false));
   response.push_str("\r\n");
   if stream.write_all(response.as_bytes()).await.is_err() {
     return;
@@ -233,13 +248,18 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
       // A slow reader: what kiln sends piles up in its queues meanwhile.
       tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let frame = match read_frame(&mut stream, &mut rest).await {
+    let mut frame = match read_frame(&mut stream, &mut rest).await {
       Some(frame) => frame,
       None => {
         conn.lock().unwrap().ended = true;
         return;
       }
     };
+    if let (true, Some(d)) = (frame.rsv1, deflate.as_mut()) {
+      frame.payload = d
+        .decompress(&frame.payload)
+        .unwrap_or_else(|e| format!("(not inflated: {e})").into_bytes());
+    }
     conn.lock().unwrap().frames.push(frame.clone());
     match frame.opcode {
       0x1 | 0x2 => {
@@ -250,6 +270,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
         } else if route == "/vanish" {
           conn.lock().unwrap().ended = true;
           return;
+        } else if let (false, Some(d)) = (sent_close, deflate.as_mut()) {
+          let compressed = d.compress(&frame.payload);
+          let _ = write_frame(&mut stream, 0x40 | frame.opcode, &compressed).await;
         } else if !sent_close {
           let _ = write_frame(&mut stream, frame.opcode, &frame.payload).await;
         }
@@ -282,6 +305,37 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
   }
 }
 
+/// Query parameter `name` of `path`, percent-decoded (`+` is a space).
+fn query_value(path: &str, name: &str) -> Option<String> {
+  let query = path.split_once('?')?.1;
+  query.split('&').find_map(|pair| {
+    let (k, v) = pair.split_once('=')?;
+    (k == name).then(|| {
+      let bytes = v.as_bytes();
+      let mut out = Vec::new();
+      let mut i = 0;
+      while i < bytes.len() {
+        match bytes[i] {
+          b'%' if i + 2 < bytes.len() => {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+            i += 3;
+          }
+          b'+' => {
+            out.push(b' ');
+            i += 1;
+          }
+          b => {
+            out.push(b);
+            i += 1;
+          }
+        }
+      }
+      String::from_utf8_lossy(&out).into_owned()
+    })
+  })
+}
+
 fn close_payload(code: u16, reason: &str) -> Vec<u8> {
   let mut p = code.to_be_bytes().to_vec();
   p.extend_from_slice(reason.as_bytes());
@@ -293,6 +347,7 @@ async fn write_frame<S: AsyncWrite + Unpin>(
   opcode: u8,
   payload: &[u8],
 ) -> std::io::Result<()> {
+  // `opcode` may carry RSV1 (0x40) for a compressed message.
   let mut frame = vec![0x80 | opcode];
   let len = payload.len();
   if len < 126 {
@@ -331,8 +386,13 @@ async fn read_frame<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut Vec<u8>) -> 
             *b ^= mask[i % 4];
           }
         }
+        let rsv1 = buf[0] & 0x40 != 0;
         buf.drain(..at + mask_len + len);
-        return Some(Received { opcode, payload });
+        return Some(Received {
+          opcode,
+          payload,
+          rsv1,
+        });
       }
     }
     let mut chunk = [0u8; 16384];

@@ -2,6 +2,7 @@
 //! talk to it over real sockets, and read what it printed.
 
 pub mod backend;
+pub mod deflate;
 pub mod json;
 pub mod side;
 pub mod workerd;

@@ -92,6 +92,9 @@ pub struct WorkerdConfig {
   pub compatibility_date: String,
   pub compatibility_flags: Vec<String>,
   pub durable_objects: Vec<DoNamespace>,
+  /// Whether the worker may connect to loopback and private addresses
+  /// (workerd's default outbound reaches only public ones), as kiln's may.
+  pub local_network: bool,
 }
 
 impl WorkerdConfig {
@@ -229,6 +232,7 @@ impl WorkerdConfig {
       compatibility_date: string(&top, "compatibility_date").expect("no compatibility_date"),
       compatibility_flags: list(&top, "compatibility_flags"),
       durable_objects,
+      local_network: false,
     }
   }
 
@@ -279,6 +283,14 @@ impl WorkerdConfig {
         })
       })
       .collect();
+    let (net_service, outbound) = if self.local_network {
+      (
+        "\x20   (name = \"net\", network = (allow = [\"public\", \"private\", \"local\"])),\n",
+        "  globalOutbound = \"net\",\n",
+      )
+    } else {
+      ("", "")
+    };
     let storage = if self.durable_objects.is_empty() {
       String::new()
     } else {
@@ -290,6 +302,7 @@ impl WorkerdConfig {
        \x20 services = [\n\
        \x20   (name = \"main\", worker = .w),\n\
        \x20   (name = \"do-disk\", disk = (path = {disk}, writable = true)),\n\
+       {net_service}\
        \x20 ],\n\
        \x20 sockets = [(name = \"http\", address = \"127.0.0.1:{port}\", http = (), service = \"main\")],\n\
        );\n\
@@ -299,6 +312,7 @@ impl WorkerdConfig {
        \x20 modules = [{modules}],\n\
        \x20 durableObjectNamespaces = [{namespaces}],\n\
        {storage}\
+       {outbound}\
        \x20 bindings = [{bindings}],\n\
        );\n",
       disk = quote(&do_dir.to_string_lossy()),

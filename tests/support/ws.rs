@@ -26,6 +26,8 @@ const WRITE_DEADLINE: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawFrame {
   pub fin: bool,
+  /// RSV1: a compressed message's first frame (permessage-deflate).
+  pub rsv1: bool,
   pub opcode: u8,
   pub payload: Vec<u8>,
   /// The frame exactly as it came over the wire.
@@ -84,16 +86,53 @@ impl WsClient {
   /// whatever it is; fails unless the whole response head arrives within
   /// 10 s.
   pub async fn try_connect(addr: SocketAddr, path: &str) -> (WsClient, String) {
-    tokio::time::timeout(Duration::from_secs(10), Self::handshake(addr, path))
-      .await
-      .expect("the handshake's response within 10 s")
+    Self::try_connect_with(addr, path, &[]).await
   }
 
-  async fn handshake(addr: SocketAddr, path: &str) -> (WsClient, String) {
+  /// Connects with extra request headers (an extension offer, say); panics
+  /// unless the server answers 101.
+  pub async fn connect_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> WsClient {
+    let (client, status) = Self::try_connect_with(addr, path, headers).await;
+    assert!(
+      status.starts_with("HTTP/1.1 101"),
+      "no upgrade:\n{}",
+      client.response_head
+    );
+    client
+  }
+
+  pub async fn try_connect_with(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+  ) -> (WsClient, String) {
+    tokio::time::timeout(
+      Duration::from_secs(10),
+      Self::handshake(addr, path, headers),
+    )
+    .await
+    .expect("the handshake's response within 10 s")
+  }
+
+  /// The value of response header `name` (any case), if the server sent it.
+  pub fn response_header(&self, name: &str) -> Option<String> {
+    self.response_head.lines().skip(1).find_map(|line| {
+      let (n, v) = line.split_once(':')?;
+      n.trim()
+        .eq_ignore_ascii_case(name)
+        .then(|| v.trim().to_string())
+    })
+  }
+
+  async fn handshake(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> (WsClient, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.set_nodelay(true).unwrap();
+    let extra: String = headers
+      .iter()
+      .map(|(name, value)| format!("{name}: {value}\r\n"))
+      .collect();
     let request = format!(
-      "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+      "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
@@ -295,6 +334,7 @@ impl WsClient {
     let payload = raw[at..].to_vec();
     Some(RawFrame {
       fin: raw[0] & 0x80 != 0,
+      rsv1: raw[0] & 0x40 != 0,
       opcode: raw[0] & 0x0F,
       payload,
       raw,
@@ -320,4 +360,105 @@ fn peer_closed(e: std::io::Error) {
     matches!(e.kind(), BrokenPipe | ConnectionReset | ConnectionAborted),
     "write: {e}"
   );
+}
+
+/// A whole message as the client received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+  pub opcode: u8,
+  pub data: Vec<u8>,
+  /// Whether it came compressed (RSV1 on its first frame).
+  pub compressed: bool,
+  /// For a compressed message, how far back its farthest match refers.
+  pub farthest_reference: Option<usize>,
+}
+
+impl WsClient {
+  /// [`WsClient::read_message`] with compression agreed.
+  pub async fn read_compressed(
+    &mut self,
+    deflate: &mut crate::deflate::Deflate,
+  ) -> Result<Message, String> {
+    self.read_message(Some(deflate)).await
+  }
+
+  /// Sends `data` as one compressed message, its compressed bytes split into
+  /// frames of `fragment` bytes (0: one frame); RSV1 on the first only.
+  pub async fn send_compressed(
+    &mut self,
+    opcode: u8,
+    data: &[u8],
+    deflate: &mut crate::deflate::Deflate,
+    fragment: usize,
+  ) {
+    let payload = deflate.compress(data);
+    let chunks: Vec<&[u8]> = if fragment == 0 {
+      vec![&payload[..]]
+    } else {
+      payload.chunks(fragment).collect()
+    };
+    let mut bytes = Vec::with_capacity(payload.len() + 14 * chunks.len());
+    for (i, chunk) in chunks.iter().enumerate() {
+      let (rsv, op) = if i == 0 {
+        (0b100, opcode)
+      } else {
+        (0, CONTINUATION)
+      };
+      bytes.extend(encode_frame(i + 1 == chunks.len(), rsv, op, chunk));
+    }
+    self.send_raw(&bytes).await;
+  }
+
+  /// The next whole data message (control frames other than Close are
+  /// skipped), inflated with `deflate` if it came compressed; `Err` for a
+  /// Close, the end of the connection, a compressed message without
+  /// `deflate`, or 10 s of nothing.
+  pub async fn read_message(
+    &mut self,
+    deflate: Option<&mut crate::deflate::Deflate>,
+  ) -> Result<Message, String> {
+    let mut message: Option<Message> = None;
+    loop {
+      let frame = match self.read_frame_within(Duration::from_secs(10)).await {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return Err("the connection ended".into()),
+        Err(()) => return Err("no frame within 10 s".into()),
+      };
+      match frame.opcode {
+        CLOSE => return Err(format!("Close {:?}", frame.close())),
+        PING | PONG => continue,
+        CONTINUATION => {
+          let Some(m) = message.as_mut() else {
+            return Err("a continuation frame with no message".into());
+          };
+          if frame.rsv1 {
+            return Err("RSV1 on a continuation frame".into());
+          }
+          m.data.extend_from_slice(&frame.payload);
+        }
+        opcode => {
+          if message.is_some() {
+            return Err("a new message inside a fragmented one".into());
+          }
+          message = Some(Message {
+            opcode,
+            data: frame.payload.clone(),
+            compressed: frame.rsv1,
+            farthest_reference: None,
+          });
+        }
+      }
+      if frame.fin {
+        let mut m = message.take().expect("a message");
+        if m.compressed {
+          let Some(deflate) = deflate else {
+            return Err("a compressed message, but no compression was agreed".into());
+          };
+          m.farthest_reference = Some(crate::deflate::farthest_reference(&m.data)?);
+          m.data = deflate.decompress(&m.data)?;
+        }
+        return Ok(m);
+      }
+    }
+  }
 }

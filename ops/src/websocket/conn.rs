@@ -6,9 +6,12 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use bytes::{Bytes, BytesMut};
-use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket, WebSocketError};
+use std::collections::VecDeque;
 
+use bytes::{Bytes, BytesMut};
+use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocketError};
+
+use super::deflate::{Agreement, Codec, InflateError};
 use super::hub::{EndId, Msg, Route, SharedHub, BACKPRESSURE_BYTES};
 
 /// The largest incoming message (workerd's `WEBSOCKET_MAX_MESSAGE_SIZE`).
@@ -50,8 +53,13 @@ impl Default for Limits {
 /// Makes end `id` the client's side of an upgraded HTTP connection: what its
 /// peer sends is written to the client, what the client sends goes to the
 /// peer. Runs until both directions are closed or the connection ends.
-pub async fn run_network_end<S>(hub: SharedHub, id: EndId, io: S, role: Role)
-where
+pub async fn run_network_end<S>(
+  hub: SharedHub,
+  id: EndId,
+  io: S,
+  role: Role,
+  deflate: Option<Agreement>,
+) where
   S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + 'static,
 {
   let (peer, writer_notify, abort, limits) = {
@@ -60,25 +68,33 @@ where
     (end.peer, end.writer.clone(), end.abort.clone(), h.limits)
   };
   let declared = Rc::new(Cell::new(0u64));
+  let compressed = deflate.map(|_| Rc::new(RefCell::new(VecDeque::new())));
+  let (r, w) = tokio::io::split(io);
   // Shared with the reader, which reads the connection itself once
   // fastwebsockets is done with it (see discard_until_closed).
-  let raw: Rc<RefCell<Option<tokio::io::ReadHalf<S>>>> = Rc::new(RefCell::new(None));
-  let mut ws = WebSocket::after_handshake(io, role);
+  let raw: Rc<RefCell<Option<tokio::io::ReadHalf<S>>>> = Rc::new(RefCell::new(Some(r)));
+  let headers = FrameHeaders::new(raw.clone(), declared.clone(), limits.max_frame as u64)
+    .with_compression(compressed.clone());
+  let refused_bits = headers.refused_bits();
+  // fastwebsockets reads; kiln writes its frames itself, as only it knows
+  // which are compressed (RSV1). The writer coalesces the frames queued
+  // since its last wake-up into one write; the buffer is flushed after
+  // each batch.
+  let (mut read, _) = fastwebsockets::after_handshake_split(headers, tokio::io::sink(), role);
+  let mut write = tokio::io::BufWriter::with_capacity(64 * 1024, w);
+  use tokio::io::AsyncWriteExt;
   // kiln answers Close frames itself: whether and when is the worker's
   // decision (allowHalfOpen). Pings are answered without JavaScript.
-  ws.set_auto_close(false);
-  ws.set_auto_pong(true);
-  ws.set_max_message_size(limits.max_frame);
-  let watched = declared.clone();
-  let shared = raw.clone();
-  let (mut read, mut write) = ws.split(move |io| {
-    let (r, w) = tokio::io::split(io);
-    *shared.borrow_mut() = Some(r);
-    let r = FrameHeaders::new(shared.clone(), watched.clone(), limits.max_frame as u64);
-    // The writer coalesces the frames queued since its last wake-up into
-    // one write; the buffer is flushed after each batch.
-    (r, tokio::io::BufWriter::with_capacity(64 * 1024, w))
-  });
+  read.set_auto_close(false);
+  read.set_auto_pong(true);
+  read.set_max_message_size(limits.max_frame);
+  let (mut inflate, mut deflate) = match deflate {
+    Some(agreement) => (
+      Some(Codec::new(&agreement, role)),
+      Some(Codec::new(&agreement, role)),
+    ),
+    None => (None, None),
+  };
 
   let closed_in = Rc::new(Cell::new(false));
   let failing = Rc::new(Cell::new(false));
@@ -90,7 +106,18 @@ where
     let failing = failing.clone();
     let writer_notify = writer_notify.clone();
     async move {
-      let outcome = read_messages(&hub, id, peer, &mut read, limits, &declared).await;
+      let outcome = read_messages(
+        &hub,
+        id,
+        peer,
+        &mut read,
+        limits,
+        &declared,
+        &refused_bits,
+        compressed.as_deref(),
+        inflate.as_mut(),
+      )
+      .await;
       // Its buffer can hold a whole large frame: not kept while waiting.
       drop(read);
       let gone = matches!(outcome, ReadEnd::Disconnected);
@@ -163,16 +190,18 @@ where
           if closed_out.get() {
             continue; // nothing may follow a Close frame
           }
-          let frame = match msg {
-            Msg::Text(b) => Frame::text(Payload::Bytes(BytesMut::from(b))),
-            Msg::Binary(b) => Frame::binary(Payload::Bytes(BytesMut::from(b))),
-            Msg::Pong(b) => Frame::pong(Payload::Bytes(BytesMut::from(b))),
+          let (opcode, payload) = match msg {
+            Msg::Text(b) => (OpCode::Text, b),
+            Msg::Binary(b) => (OpCode::Binary, b),
+            Msg::Pong(b) => (OpCode::Pong, b),
             Msg::Close(code, reason) => {
               closed_out.set(true);
-              match code {
-                Some(code) => Frame::close(code, reason.as_bytes()),
-                None => Frame::close_raw(Payload::Owned(Vec::new())),
+              let mut body = Vec::new();
+              if let Some(code) = code {
+                body.extend_from_slice(&code.to_be_bytes());
+                body.extend_from_slice(reason.as_bytes());
               }
+              (OpCode::Close, Bytes::from(body))
             }
             Msg::Disconnected | Msg::Error(_) => {
               // The worker's side went away without a Close.
@@ -180,7 +209,14 @@ where
               break;
             }
           };
-          if write.write_frame(frame).await.is_err() {
+          let written = match (&mut deflate, opcode) {
+            (Some(codec), OpCode::Text | OpCode::Binary) => {
+              let payload = codec.compress(&payload);
+              write_frame(&mut write, role, opcode, true, &payload).await
+            }
+            _ => write_frame(&mut write, role, opcode, false, &payload).await,
+          };
+          if written.is_err() {
             failed = true;
             break;
           }
@@ -253,7 +289,11 @@ where
 /// the 1 MiB backlog, which nobody drains here (some 64 KiB of empty frames
 /// at most), and as no JavaScript answers, a connection that ends after a
 /// Close or an error lingers 2 s: run it with tokio's time paused.
-pub async fn received_from_client(bytes: &[u8], limits: Limits) -> (Vec<Msg>, Vec<u8>) {
+pub async fn received_from_client(
+  bytes: &[u8],
+  limits: Limits,
+  deflate: Option<Agreement>,
+) -> (Vec<Msg>, Vec<u8>) {
   use tokio::io::{AsyncReadExt, AsyncWriteExt};
   let hub = super::hub::new_hub();
   let (js, net) = {
@@ -276,7 +316,7 @@ pub async fn received_from_client(bytes: &[u8], limits: Limits) -> (Vec<Msg>, Ve
     got
   };
   let ((), (), answer) = tokio::join!(
-    run_network_end(hub.clone(), net, server, Role::Server),
+    run_network_end(hub.clone(), net, server, Role::Server, deflate),
     send,
     answer
   );
@@ -343,6 +383,11 @@ enum ReadEnd {
   ProtocolError(u16, String),
 }
 
+/// Reads the client's frames until its Close, a protocol error or the end
+/// of the connection. `compressed`: with permessage-deflate agreed, whether
+/// each message that [`FrameHeaders`] has seen start is compressed (and if
+/// so, whether it is text), in order; `inflate` reads those.
+#[allow(clippy::too_many_arguments)]
 async fn read_messages<S>(
   hub: &SharedHub,
   id: EndId,
@@ -350,12 +395,16 @@ async fn read_messages<S>(
   read: &mut fastwebsockets::WebSocketRead<S>,
   limits: Limits,
   declared: &Cell<u64>,
+  refused_bits: &Cell<Option<&'static str>>,
+  compressed: Option<&RefCell<VecDeque<Started>>>,
+  mut inflate: Option<&mut Codec>,
 ) -> ReadEnd
 where
   S: tokio::io::AsyncRead + Unpin,
 {
-  // A fragmented message being reassembled: its opcode and bytes so far.
-  let mut partial: Option<(OpCode, BytesMut)> = None;
+  // A fragmented message being reassembled: its opcode, bytes so far, and
+  // whether it is compressed.
+  let mut partial: Option<(OpCode, BytesMut, bool)> = None;
   loop {
     // Backpressure: stop reading while the peer has not caught up, or
     // while this connection's writer has not sent its pongs (a client that
@@ -397,7 +446,7 @@ where
     };
     let frame = match read.read_frame(&mut send_pong).await {
       Ok(frame) => frame,
-      Err(e) => return read_error(e, limits, declared.get()),
+      Err(e) => return read_error(e, limits, declared.get(), refused_bits.get()),
     };
     let payload = match frame.payload {
       Payload::Bytes(b) => b,
@@ -422,21 +471,29 @@ where
         if partial.is_some() {
           return ReadEnd::ProtocolError(1002, "Expected continuation frame".into());
         }
+        // A compressed text frame reaches fastwebsockets as binary, so that
+        // it does not check the compressed bytes as UTF-8.
+        let started = compressed.and_then(|c| c.borrow_mut().pop_front());
+        let (opcode, deflated) = match started {
+          Some(Started::Compressed { text }) => {
+            (if text { OpCode::Text } else { OpCode::Binary }, true)
+          }
+          _ => (frame.opcode, false),
+        };
         if frame.fin {
           if payload.len() > limits.max_message {
             return too_large(payload.len(), limits);
           }
-          let msg = finish(frame.opcode, payload);
-          match msg {
+          match complete(opcode, payload, deflated, inflate.as_deref_mut(), limits) {
             Ok(msg) => hub.borrow_mut().deliver(peer, msg),
             Err(e) => return e,
           }
         } else {
-          partial = Some((frame.opcode, payload));
+          partial = Some((opcode, payload, deflated));
         }
       }
       OpCode::Continuation => {
-        let Some((opcode, mut buf)) = partial.take() else {
+        let Some((opcode, mut buf, deflated)) = partial.take() else {
           return ReadEnd::ProtocolError(1002, "Unexpected continuation frame".into());
         };
         buf.extend_from_slice(&payload);
@@ -444,16 +501,73 @@ where
           return too_large(buf.len(), limits);
         }
         if frame.fin {
-          match finish(opcode, buf) {
+          match complete(opcode, buf, deflated, inflate.as_deref_mut(), limits) {
             Ok(msg) => hub.borrow_mut().deliver(peer, msg),
             Err(e) => return e,
           }
         } else {
-          partial = Some((opcode, buf));
+          partial = Some((opcode, buf, deflated));
         }
       }
     }
   }
+}
+
+/// A whole message as received, inflated first if it was compressed.
+fn complete(
+  opcode: OpCode,
+  payload: BytesMut,
+  deflated: bool,
+  inflate: Option<&mut Codec>,
+  limits: Limits,
+) -> Result<Msg, ReadEnd> {
+  let payload = match (deflated, inflate) {
+    (true, Some(codec)) => match codec.decompress(&payload, limits.max_message) {
+      Ok(data) => BytesMut::from(&data[..]),
+      // workerd's texts: no sizes for an inflated message.
+      Err(InflateError::TooLarge(_)) => {
+        return Err(ReadEnd::ProtocolError(1009, "Message is too large".into()))
+      }
+      Err(InflateError::Invalid(_)) => {
+        return Err(ReadEnd::ProtocolError(
+          1002,
+          "Invalid compressed data".into(),
+        ))
+      }
+    },
+    _ => payload,
+  };
+  finish(opcode, payload)
+}
+
+/// How a message began, as [`FrameHeaders`] saw its first frame go by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+  Plain,
+  Compressed { text: bool },
+}
+
+/// Writes one whole-message frame (masked for a client), RSV1 set when its
+/// payload is compressed.
+async fn write_frame<W: tokio::io::AsyncWrite + Unpin>(
+  out: &mut W,
+  role: Role,
+  opcode: OpCode,
+  rsv1: bool,
+  payload: &[u8],
+) -> std::io::Result<()> {
+  use tokio::io::AsyncWriteExt;
+  let mut frame = Frame::new(true, opcode, None, Payload::Borrowed(payload));
+  if role == Role::Client {
+    frame.mask();
+  }
+  let mut head = [0u8; 16];
+  let size = frame.fmt_head(&mut head);
+  if rsv1 {
+    head[0] |= 0x40;
+  }
+  out.write_all(&head[..size]).await?;
+  out.write_all(&frame.payload).await
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.
@@ -514,7 +628,12 @@ fn parse_close(payload: &[u8]) -> Result<(Option<u16>, String), ReadEnd> {
   }
 }
 
-fn read_error(e: WebSocketError, limits: Limits, declared: u64) -> ReadEnd {
+fn read_error(
+  e: WebSocketError,
+  limits: Limits,
+  declared: u64,
+  refused_bits: Option<&'static str>,
+) -> ReadEnd {
   match e {
     WebSocketError::UnexpectedEOF
     | WebSocketError::IoError(_)
@@ -526,6 +645,10 @@ fn read_error(e: WebSocketError, limits: Limits, declared: u64) -> ReadEnd {
     WebSocketError::InvalidUTF8 => {
       ReadEnd::ProtocolError(1007, "Invalid UTF-8 in text frame".into())
     }
+    WebSocketError::ReservedBitsNotZero => ReadEnd::ProtocolError(
+      1002,
+      refused_bits.unwrap_or("Reserved bits are not zero").into(),
+    ),
     other => ReadEnd::ProtocolError(1002, other.to_string()),
   }
 }
@@ -570,6 +693,12 @@ async fn discard_until_closed<R: tokio::io::AsyncRead + Unpin>(
 pub struct FrameHeaders<R> {
   inner: Rc<RefCell<Option<R>>>,
   declared: Rc<Cell<u64>>,
+  /// With permessage-deflate agreed: how each message starts, for the
+  /// reader. RSV1 is cleared on the way, as fastwebsockets refuses any
+  /// reserved bit, and a compressed text frame passes as binary.
+  started: Option<Rc<RefCell<VecDeque<Started>>>>,
+  /// Why a header's reserved bits were refused, for the Close.
+  refused_bits: Rc<Cell<Option<&'static str>>>,
   /// A header declaring this much or more is the one refused: it is kept
   /// and nothing after it is followed.
   refused_from: u64,
@@ -589,6 +718,8 @@ impl<R> FrameHeaders<R> {
     FrameHeaders {
       inner,
       declared,
+      started: None,
+      refused_bits: Rc::new(Cell::new(None)),
       refused_from,
       stopped: false,
       header: [0; 14],
@@ -597,19 +728,36 @@ impl<R> FrameHeaders<R> {
     }
   }
 
-  fn follow(&mut self, mut bytes: &[u8]) {
+  /// Follows messages' compression (see `started`).
+  pub fn with_compression(mut self, started: Option<Rc<RefCell<VecDeque<Started>>>>) -> Self {
+    self.started = started;
+    self
+  }
+
+  /// Where the reason a header's reserved bits were refused is kept.
+  pub fn refused_bits(&self) -> Rc<Cell<Option<&'static str>>> {
+    self.refused_bits.clone()
+  }
+
+  fn follow(&mut self, mut bytes: &mut [u8]) {
     while !bytes.is_empty() && !self.stopped {
       if self.payload_left > 0 {
         let skip = bytes
           .len()
           .min(usize::try_from(self.payload_left).unwrap_or(usize::MAX));
         self.payload_left -= skip as u64;
-        bytes = &bytes[skip..];
+        bytes = &mut bytes[skip..];
         continue;
+      }
+      if self.have == 0 {
+        self.first_byte(&mut bytes[0]);
+        if self.stopped {
+          return;
+        }
       }
       self.header[self.have] = bytes[0];
       self.have += 1;
-      bytes = &bytes[1..];
+      bytes = &mut bytes[1..];
       if self.have < 2 {
         continue;
       }
@@ -636,6 +784,49 @@ impl<R> FrameHeaders<R> {
   }
 }
 
+impl<R> FrameHeaders<R> {
+  /// A frame's first byte: RSV1 taken off a compressed message's first
+  /// frame, and any other reserved bit left for fastwebsockets to refuse
+  /// (RFC 7692 §6: never on a control or continuation frame).
+  fn first_byte(&mut self, byte: &mut u8) {
+    let opcode = *byte & 0x0f;
+    let rsv1 = *byte & 0x40 != 0;
+    let data = opcode == 1 || opcode == 2;
+    // The first two in workerd's (kj's) words; kj lets the last two
+    // through and misreads them, the RFC fails the connection.
+    let refused = if *byte & 0x30 != 0 {
+      Some("Received frame had RSV bits 2 or 3 set")
+    } else if rsv1 && self.started.is_none() {
+      Some("Received a WebSocket frame whose compression bit was set, but the compression extension was not negotiated for this connection.")
+    } else if rsv1 && opcode == 0 {
+      Some("Received a continuation frame whose compression bit was set; only a message's first frame carries it.")
+    } else if rsv1 && !data {
+      Some("Received a control frame whose compression bit was set; control frames are never compressed.")
+    } else {
+      None
+    };
+    if let Some(why) = refused {
+      // fastwebsockets refuses the frame when it reaches it; nothing after
+      // it is followed.
+      self.refused_bits.set(Some(why));
+      self.stopped = true;
+      return;
+    }
+    let Some(started) = &self.started else { return };
+    if !data {
+      return;
+    }
+    if rsv1 {
+      started
+        .borrow_mut()
+        .push_back(Started::Compressed { text: opcode == 1 });
+      *byte = (*byte & !0x40 & 0xf0) | 2;
+    } else {
+      started.borrow_mut().push_back(Started::Plain);
+    }
+  }
+}
+
 impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for FrameHeaders<R> {
   fn poll_read(
     mut self: std::pin::Pin<&mut Self>,
@@ -652,7 +843,7 @@ impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for FrameHeaders<R> {
     };
     if let std::task::Poll::Ready(Ok(())) = &polled {
       let this = &mut *self;
-      this.follow(&buf.filled()[before..]);
+      this.follow(&mut buf.filled_mut()[before..]);
     }
     polled
   }
@@ -670,7 +861,7 @@ mod tests {
     let mut seen = Vec::new();
     for chunk in chunks {
       for byte in chunk.iter() {
-        headers.follow(std::slice::from_ref(byte));
+        headers.follow(&mut [*byte]);
         if declared.get() != u64::MAX {
           seen.push(declared.replace(u64::MAX));
         }
@@ -686,7 +877,7 @@ mod tests {
       .build()
       .unwrap();
     runtime
-      .block_on(received_from_client(bytes, Limits::default()))
+      .block_on(received_from_client(bytes, Limits::default(), None))
       .0
   }
 
@@ -749,7 +940,7 @@ mod tests {
     let mut bytes = vec![0x82, 0x7e, 0x01, 0x2c];
     bytes.extend(std::iter::repeat_n(0u8, 300));
     bytes.extend_from_slice(&[0x82, 0x05]);
-    headers.follow(&bytes);
+    headers.follow(&mut bytes);
     assert_eq!(declared.get(), 300);
   }
 }

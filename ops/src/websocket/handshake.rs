@@ -1,7 +1,8 @@
 //! Both WebSocket handshakes: the 101 a worker's response becomes (which of
 //! the worker's headers it keeps, and the accept key), and the client
 //! handshake behind `fetch()` with `Upgrade: websocket` and `new WebSocket()`.
-//! kiln negotiates no extension on either side (no compression yet).
+//! The only extension is permessage-deflate (deflate.rs), and only under
+//! `web_socket_compression`.
 
 use base64::Engine;
 use bytes::Bytes;
@@ -14,6 +15,8 @@ use kiln_host::http::ResponseBody;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use super::deflate::{self, Agreement};
+
 /// The `Sec-WebSocket-Accept` answer to a client's `Sec-WebSocket-Key`.
 pub fn accept_key(key: &[u8]) -> String {
   use base64::Engine;
@@ -24,8 +27,7 @@ pub fn accept_key(key: &[u8]) -> String {
   base64::engine::general_purpose::STANDARD.encode(sha.finalize())
 }
 
-/// Headers of a worker's 101 response that kiln sets itself (or, for the
-/// extension, refuses: nothing is negotiated).
+/// Headers of a worker's 101 response that kiln sets itself.
 const SERVER_RESERVED: &[&str] = &[
   "sec-websocket-extensions",
   "sec-websocket-accept",
@@ -39,6 +41,7 @@ const SERVER_RESERVED: &[&str] = &[
 pub fn switching_protocols(
   key: &[u8],
   headers: &[(ByteString, ByteString)],
+  agreement: Option<&Agreement>,
 ) -> Result<http::Response<ResponseBody>, JsErrorBox> {
   let mut builder = http::Response::builder().status(101);
   for (name, value) in headers {
@@ -46,6 +49,9 @@ pub fn switching_protocols(
     if !SERVER_RESERVED.contains(&lower.as_str()) {
       builder = builder.header(name.as_slice(), value.as_slice());
     }
+  }
+  if let Some(agreement) = agreement {
+    builder = builder.header("sec-websocket-extensions", agreement.header());
   }
   builder
     .header(http::header::UPGRADE, "websocket")
@@ -58,8 +64,8 @@ pub fn switching_protocols(
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-/// Headers kiln sets itself on a client handshake, and the extension offer
-/// it does not make (no compression).
+/// Headers kiln sets itself on a client handshake (the extension offer is
+/// `offer`).
 const CLIENT_RESERVED: &[&str] = &[
   "host",
   "upgrade",
@@ -77,7 +83,8 @@ pub(crate) async fn client_handshake(
   host: &str,
   port: u16,
   headers: Vec<(ByteString, ByteString)>,
-) -> Result<(hyper::Response<Incoming>, Option<hyper::upgrade::Upgraded>), JsErrorBox> {
+  offer: Option<String>,
+) -> Result<Handshake, JsErrorBox> {
   let fail =
     |what: String| JsErrorBox::type_error(format!("Failed to connect to {host}:{port}: {what}"));
   let tcp = TcpStream::connect((host, port))
@@ -124,6 +131,9 @@ pub(crate) async fn client_handshake(
     .header("connection", "Upgrade")
     .header("sec-websocket-key", &key)
     .header("sec-websocket-version", "13");
+  if let Some(offer) = &offer {
+    request = request.header("sec-websocket-extensions", offer.as_str());
+  }
   for (name, value) in headers {
     let lower = String::from_utf8_lossy(&name).to_ascii_lowercase();
     if !CLIENT_RESERVED.contains(&lower.as_str()) {
@@ -138,7 +148,7 @@ pub(crate) async fn client_handshake(
     .await
     .map_err(|e| fail(e.to_string()))?;
   if response.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
-    return Ok((response, None));
+    return Ok(Handshake::Answered(response));
   }
   let expected = accept_key(key.as_bytes());
   let accepted = response
@@ -150,8 +160,40 @@ pub(crate) async fn client_handshake(
       "the server's Sec-WebSocket-Accept does not match".into(),
     ));
   }
+  // What the server agreed to must fit what was offered (RFC 7692 §5).
+  let answer = response
+    .headers()
+    .get_all("sec-websocket-extensions")
+    .iter()
+    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    .collect::<Vec<_>>()
+    .join(", ");
+  let agreement = match deflate::read_answer(offer.as_deref(), &answer) {
+    Ok(agreement) => agreement,
+    // The connection is dropped here, unused.
+    Err(why) => return Ok(Handshake::Refused(why)),
+  };
   let upgraded = hyper::upgrade::on(&mut response)
     .await
     .map_err(|e| fail(e.to_string()))?;
-  Ok((response, Some(upgraded)))
+  Ok(Handshake::Upgraded {
+    response,
+    upgraded,
+    agreement,
+  })
+}
+
+/// The outcome of a client handshake.
+pub(crate) enum Handshake {
+  /// Any answer but a 101.
+  Answered(hyper::Response<Incoming>),
+  /// A 101: the connection, and the compression agreed if any.
+  Upgraded {
+    response: hyper::Response<Incoming>,
+    upgraded: hyper::upgrade::Upgraded,
+    agreement: Option<Agreement>,
+  },
+  /// A 101 whose `Sec-WebSocket-Extensions` kiln cannot accept: why, in
+  /// workerd's words (workerd answers the caller with a 502 saying it).
+  Refused(String),
 }

@@ -15,11 +15,14 @@
 //!   conn.rs; JavaScript never sees a frame.
 //!
 //! Files: hub.rs (ends and delivery), conn.rs (the read and write loops of a
-//! connection), handshake.rs (both handshakes and the 101 header rules),
+//! connection), deflate.rs (permessage-deflate: the offer, the agreement,
+//! each connection's compressor), handshake.rs (both handshakes and the 101
+//! header rules),
 //! ops.rs (what JavaScript calls), hibernation.rs (what outlives a
 //! hibernating Durable Object's `WebSocket` objects, and its ops).
 
 pub mod conn;
+pub mod deflate;
 pub mod handshake;
 pub mod hibernation;
 pub mod hub;

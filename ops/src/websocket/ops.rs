@@ -15,7 +15,8 @@ use kiln_host::http::ResponseBody;
 use serde::Serialize;
 
 use super::conn::run_network_end;
-use super::handshake::{client_handshake, switching_protocols};
+use super::deflate;
+use super::handshake::{client_handshake, switching_protocols, Handshake};
 use super::hub::{EndId, Msg, Route, SharedHub};
 use crate::http::{body_resource, header_list, take_pending, Pending};
 
@@ -209,13 +210,28 @@ pub fn op_kiln_respond_websocket(
   if let Some(end) = end {
     hub.borrow_mut().couple(end)?;
   }
-  let response = switching_protocols(&upgrade.key, &headers)?;
+  // Compression is agreed only for a socket kiln carries (not one already
+  // accepted, whose connection ends at once).
+  let agreement = match end {
+    Some(_) if compression(state) => {
+      let worker = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(b"sec-websocket-extensions"))
+        .map(|(_, value)| String::from_utf8_lossy(value).into_owned());
+      deflate::accept_offer(
+        upgrade.extensions.iter().map(String::as_str),
+        worker.as_deref(),
+      )
+    }
+    _ => None,
+  };
+  let response = switching_protocols(&upgrade.key, &headers, agreement.as_ref())?;
   let _ = reply.send(response);
   deno_core::unsync::spawn(async move {
     match (upgrade.on_upgrade.await, end) {
       (Ok(upgraded), Some(end)) => {
         let io = TokioIo::new(upgraded);
-        run_network_end(hub, end, io, Role::Server).await
+        run_network_end(hub, end, io, Role::Server, agreement).await
       }
       (Ok(upgraded), None) => drop(upgraded),
       (Err(_), Some(end)) => hub.borrow_mut().connection_ended(end, true),
@@ -223,6 +239,14 @@ pub fn op_kiln_respond_websocket(
     }
   });
   Ok(())
+}
+
+/// Whether the worker has `web_socket_compression` (permessage-deflate).
+fn compression(state: &OpState) -> bool {
+  state
+    .borrow::<crate::worker::WorkerInfo>()
+    .flags
+    .contains(&"web_socket_compression")
 }
 
 /// The outcome of an outbound handshake.
@@ -269,6 +293,20 @@ pub async fn op_ws_connect(
   let port = url.port().unwrap_or(default_port);
   let cancel =
     cancel_rid.and_then(|rid| state.borrow().resource_table.get::<CancelHandle>(rid).ok());
+  // The caller's offer goes out under web_socket_compression (js/websocket.js
+  // makes one for `new WebSocket()`); without it, none does.
+  let (offers, headers): (Vec<_>, Vec<_>) = headers
+    .into_iter()
+    .partition(|(name, _)| name.eq_ignore_ascii_case(b"sec-websocket-extensions"));
+  let offer = compression(&state.borrow())
+    .then(|| {
+      let given: Vec<String> = offers
+        .iter()
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .collect();
+      deflate::normalize_offer(&given.join(", "))
+    })
+    .flatten();
   // A server that accepts and never answers, or a connect that hangs,
   // fails the attempt rather than holding the socket open for good.
   let limit = state
@@ -276,7 +314,8 @@ pub async fn op_ws_connect(
     .borrow::<crate::worker::WorkerInfo>()
     .connect_timeout;
   let attempt = async {
-    match tokio::time::timeout(limit, client_handshake(&url, tls, &host, port, headers)).await {
+    let handshake = client_handshake(&url, tls, &host, port, headers, offer);
+    match tokio::time::timeout(limit, handshake).await {
       Ok(outcome) => outcome,
       Err(_) => Err(JsErrorBox::type_error(format!(
         "The WebSocket connection to {url} did not connect and finish its handshake within {} ms.",
@@ -284,7 +323,7 @@ pub async fn op_ws_connect(
       ))),
     }
   };
-  let (response, upgraded) = match cancel {
+  let handshake = match cancel {
     Some(cancel) => attempt.or_cancel(cancel).await.map_err(|_| {
       JsErrorBox::new(
         "DOMExceptionAbortError",
@@ -293,12 +332,30 @@ pub async fn op_ws_connect(
     })?,
     None => attempt.await,
   }?;
+  let (response, upgraded) = match handshake {
+    Handshake::Answered(response) => (response, None),
+    Handshake::Upgraded {
+      response,
+      upgraded,
+      agreement,
+    } => (response, Some((upgraded, agreement))),
+    Handshake::Refused(why) => {
+      let body = body_resource(&mut state.borrow_mut(), ResponseBody::full(why));
+      return Ok(Connected {
+        status: 502,
+        status_text: "Bad Gateway".into(),
+        headers: Vec::new(),
+        end: None,
+        body_rid: body,
+      });
+    }
+  };
   let (parts, body) = response.into_parts();
   let headers = header_list(&parts.headers);
   let status_text = parts.status.canonical_reason().unwrap_or("").to_string();
   let hub = state.borrow().borrow::<SharedHub>().clone();
   let (end, body_rid) = match upgraded {
-    Some(upgraded) => {
+    Some((upgraded, agreement)) => {
       let (js_end, network_end) = hub.borrow_mut().pair();
       hub.borrow_mut().couple(network_end)?;
       deno_core::unsync::spawn(run_network_end(
@@ -306,6 +363,7 @@ pub async fn op_ws_connect(
         network_end,
         TokioIo::new(upgraded),
         Role::Client,
+        agreement,
       ));
       (Some(js_end), None)
     }

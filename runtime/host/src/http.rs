@@ -53,6 +53,9 @@ pub struct WebSocketUpgrade {
   pub on_upgrade: hyper::upgrade::OnUpgrade,
   /// The client's `Sec-WebSocket-Key`.
   pub key: Vec<u8>,
+  /// Each `Sec-WebSocket-Extensions` value of the request: the client's
+  /// offers (permessage-deflate).
+  pub extensions: Vec<String>,
 }
 
 /// The sending side of a worker's request queue.

@@ -179,6 +179,12 @@ async fn handle(
   let upgrade = websocket_key(&req).map(|key| WebSocketUpgrade {
     on_upgrade: hyper::upgrade::on(&mut req),
     key,
+    extensions: req
+      .headers()
+      .get_all("sec-websocket-extensions")
+      .iter()
+      .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+      .collect(),
   });
   let max_body = owner.limits.max_body_bytes;
   let declared = req
