@@ -1,3 +1,5 @@
+// META: variant=?default
+// META: variant=?wss
 // META: script=constants.sub.js
 async_test(t => {
   const ws = CreateWebSocket(false, false);

@@ -1,0 +1,1 @@
+var WS_PORT = "{{ports[ws][0]}}".replace(/[{}]/g, "x");
