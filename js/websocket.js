@@ -817,7 +817,8 @@ async function openConnection(ws, url, protocols) {
   s.id = reply.end;
   s.state = "accepted";
   s.protocol = headerValue(reply.headers, "sec-websocket-protocol");
-  s.extensions = headerValue(reply.headers, "sec-websocket-extensions");
+  // An empty answer is no answer (null), as in workerd.
+  s.extensions = headerValue(reply.headers, "sec-websocket-extensions") || null;
   sockets.set(s.id, ws);
   fire(ws, new event.Event("open"));
   op_ws_accept(s.id);

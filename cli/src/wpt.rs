@@ -201,8 +201,8 @@ fn compose(
   // A testharness.js from before 2020 knows only windows, workers, and (at
   // best) shells without `self`: it is shown a dedicated worker whose
   // messages go nowhere (results come through the callbacks below).
-  let shell = harness.contains("ShellTestEnvironment")
-    && !harness.contains("!('self' in global_scope)");
+  let shell =
+    harness.contains("ShellTestEnvironment") && !harness.contains("!('self' in global_scope)");
   if !shell {
     out.push_str(
       "globalThis.DedicatedWorkerGlobalScope = class { static [Symbol.hasInstance](o) { return o === globalThis; } };\n\
@@ -317,16 +317,27 @@ fn run_one(script: &Path, timeout: Duration, ca: &Path) -> Outcome {
         outcome.message = v["message"].as_str().map(str::to_string);
         break;
       }
-      Err(_) => break,
+      Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+      // Its output ended before the harness's: kiln is gone.
+      Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+        outcome.harness = "ERROR".into();
+        break;
+      }
     }
   }
   let _ = child.kill();
   let _ = child.wait();
-  if outcome.harness == "TIMEOUT" && outcome.subtests.is_empty() {
+  let no_result = outcome.harness == "TIMEOUT" && outcome.subtests.is_empty();
+  if no_result || (outcome.harness == "ERROR" && outcome.message.is_none()) {
     let text = errors.join().unwrap_or_default();
-    if text.contains("error:") {
+    if text.contains("error:") || !no_result {
       outcome.harness = "ERROR".into();
-      outcome.message = Some(text.lines().take(5).collect::<Vec<_>>().join("\n"));
+      let first: Vec<_> = text.lines().take(5).collect();
+      outcome.message = Some(if first.is_empty() {
+        "kiln exited before the tests finished".into()
+      } else {
+        first.join("\n")
+      });
     }
   }
   outcome

@@ -12,8 +12,9 @@ fn testharness() -> String {
 
 /// The testharness.js of npm package `package` (installed by `make test`).
 fn harness_of(package: &str) -> String {
-  let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-    .join(format!("reference/node_modules/{package}/testharness/testharness.js"));
+  let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+    "reference/node_modules/{package}/testharness/testharness.js"
+  ));
   assert!(
     path.exists(),
     "{} is missing: `make test` installs it",
@@ -64,10 +65,20 @@ fn kilns_wpt_tests_pass_with_the_2019_testharness() {
   let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
   let harness = harness_of("wpt-runner-2019");
   let text = std::fs::read_to_string(&harness).unwrap();
-  assert!(!text.contains("function assert_throws_dom"), "not the 2019 harness");
-  let exit = run_to_exit(&repo, &["wpt", "--root", "wpt/tests", "--testharness", &harness]);
+  assert!(
+    !text.contains("function assert_throws_dom"),
+    "not the 2019 harness"
+  );
+  let exit = run_to_exit(
+    &repo,
+    &["wpt", "--root", "wpt/tests", "--testharness", &harness],
+  );
   assert_eq!(exit.code, Some(0), "{}\n{}", exit.stdout, exit.stderr);
-  assert!(exit.stdout.contains("55/55 subtests passed"), "{}", exit.stdout);
+  assert!(
+    exit.stdout.contains("55/55 subtests passed"),
+    "{}",
+    exit.stdout
+  );
 }
 
 #[test]

@@ -230,7 +230,16 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
   }
   let mut deflate = answer
     .filter(|a| a.starts_with("permessage-deflate"))
-    .map(|a| crate::deflate::Deflate::new(15, 15, a.contains("server_no_context_takeover"), false));
+    .map(|a| {
+      // What the answer agreed to for each side: kiln's client must keep
+      // to it, or what it sends cannot be read here.
+      crate::deflate::Deflate::new(
+        15,
+        15,
+        a.contains("server_no_context_takeover"),
+        a.contains("client_no_context_takeover"),
+      )
+    });
   response.push_str("\r\n");
   if stream.write_all(response.as_bytes()).await.is_err() {
     return;

@@ -68,7 +68,11 @@ fn message(workload: &str, conn: usize, n: usize) -> Vec<u8> {
         doc.push_str(&format!(
           "{{\"id\":{i},\"owner\":\"{}\",\"state\":\"{}\",\"score\":{}}},",
           users[i % users.len()],
-          if (i + n).is_multiple_of(5) { "open" } else { "closed" },
+          if (i + n).is_multiple_of(5) {
+            "open"
+          } else {
+            "closed"
+          },
           (i * 31 + next() % 3) % 1000
         ));
         i += 1;

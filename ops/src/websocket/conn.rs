@@ -523,7 +523,7 @@ fn complete(
 ) -> Result<Msg, ReadEnd> {
   let payload = match (deflated, inflate) {
     (true, Some(codec)) => match codec.decompress(&payload, limits.max_message) {
-      Ok(data) => BytesMut::from(&data[..]),
+      Ok(data) => Bytes::from(data),
       // workerd's texts: no sizes for an inflated message.
       Err(InflateError::TooLarge(_)) => {
         return Err(ReadEnd::ProtocolError(1009, "Message is too large".into()))
@@ -535,7 +535,7 @@ fn complete(
         ))
       }
     },
-    _ => payload,
+    _ => payload.freeze(),
   };
   finish(opcode, payload)
 }
@@ -586,8 +586,7 @@ fn too_large(size: usize, limits: Limits) -> ReadEnd {
   )
 }
 
-fn finish(opcode: OpCode, payload: BytesMut) -> Result<Msg, ReadEnd> {
-  let bytes = payload.freeze();
+fn finish(opcode: OpCode, bytes: Bytes) -> Result<Msg, ReadEnd> {
   if opcode == OpCode::Text {
     if std::str::from_utf8(&bytes).is_err() {
       return Err(ReadEnd::ProtocolError(

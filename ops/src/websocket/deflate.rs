@@ -53,6 +53,12 @@ enum Element {
 /// The elements of a `Sec-WebSocket-Extensions` value, split on commas and
 /// then on semicolons, blanks trimmed; empty elements left out.
 fn elements(header: &str) -> Vec<Element> {
+  elements_of(header, false)
+}
+
+/// The same, for a server's answer, in which `client_max_window_bits`
+/// needs its value (RFC 7692 §7.1.2.2).
+fn elements_of(header: &str, answer: bool) -> Vec<Element> {
   header
     .split(',')
     .map(trim)
@@ -63,7 +69,7 @@ fn elements(header: &str) -> Vec<Element> {
       if parts.next() != Some("permessage-deflate") {
         return Element::Other;
       }
-      match parameters(parts) {
+      match parameters(parts, answer) {
         Some(agreement) => Element::Deflate(agreement),
         None => Element::BadDeflate,
       }
@@ -79,7 +85,7 @@ fn trim(text: &str) -> &str {
 /// `*_no_context_takeover` ones without a value, `server_max_window_bits`
 /// with one; values 8 to 15, unquoted (leading zeros allowed, as kj reads
 /// them as integers).
-fn parameters<'a>(parts: impl Iterator<Item = &'a str>) -> Option<Agreement> {
+fn parameters<'a>(parts: impl Iterator<Item = &'a str>, answer: bool) -> Option<Agreement> {
   let mut a = Agreement::default();
   let mut seen = [false; 4];
   for (count, part) in parts.enumerate() {
@@ -103,7 +109,7 @@ fn parameters<'a>(parts: impl Iterator<Item = &'a str>) -> Option<Agreement> {
         a.server_no_context_takeover = true;
         1
       }
-      "client_max_window_bits" => {
+      "client_max_window_bits" if bits.is_some() || !answer => {
         a.client_max_window_bits = Some(bits.unwrap_or(15));
         2
       }
@@ -208,7 +214,7 @@ pub fn read_answer(offer: Option<&str>, answer: &str) -> Result<Option<Agreement
   let Some(first) = offer.and_then(|o| offers(o).first().copied()) else {
     return refuse("added Sec-WebSocket-Extensions when client did not offer any.");
   };
-  let answer = match &elements(answer)[..] {
+  let answer = match &elements_of(answer, true)[..] {
     [one] => match one {
       Element::Deflate(a) => *a,
       Element::BadDeflate => {
@@ -326,10 +332,11 @@ impl Codec {
       }
       let used = (compress.total_in() - start) as usize;
       let before = out.len();
-      // Only fails on a misuse of the stream, which this loop is not.
-      let _ = compress.compress_vec(&data[used..], &mut out, FlushCompress::Sync);
+      let outcome = compress.compress_vec(&data[used..], &mut out, FlushCompress::Sync);
       let now_used = (compress.total_in() - start) as usize;
-      if now_used == data.len() && now_used == used && out.len() == before {
+      // With output room, a call that gives nothing has flushed it all (or
+      // cannot go on: an error, which a misuse of the stream alone causes).
+      if outcome.is_err() || (now_used == used && out.len() == before) {
         break;
       }
     }
@@ -356,11 +363,12 @@ impl Codec {
       // Nothing was compressed: the tail alone would start a block.
       return Ok(Vec::new());
     }
-    let mut input = Vec::with_capacity(data.len() + TAIL.len());
-    input.extend_from_slice(data);
-    input.extend_from_slice(&TAIL);
     let cap = limit.saturating_add(1);
-    let mut out = Vec::with_capacity(data.len().saturating_mul(3).clamp(256, cap));
+    let mut out = Vec::with_capacity(data.len().saturating_mul(3).max(256).min(cap));
+    // The payload, then the tail it was sent without, fed in turn (not
+    // copied together: a message may be 32 MiB).
+    let input = [data, &TAIL[..]];
+    let total = data.len() + TAIL.len();
     let bits = self.peer_bits;
     let decompress = self
       .decompress
@@ -368,6 +376,11 @@ impl Codec {
     let start = decompress.total_in();
     let outcome = loop {
       let used = (decompress.total_in() - start) as usize;
+      let rest = if used < data.len() {
+        &input[0][used..]
+      } else {
+        &input[1][used - data.len()..]
+      };
       if out.len() == out.capacity() {
         if out.len() >= cap {
           break Err(InflateError::TooLarge(out.len()));
@@ -376,10 +389,11 @@ impl Codec {
         out.reserve_exact(want - out.len());
       }
       let before = (used, out.len());
-      match decompress.decompress_vec(&input[used..], &mut out, FlushDecompress::Sync) {
+      match decompress.decompress_vec(rest, &mut out, FlushDecompress::Sync) {
         Err(e) => break Err(InflateError::Invalid(e.to_string())),
         // A final block ends the stream: the next message starts anew
         // (below).
+        Ok(Status::StreamEnd) if out.len() > limit => break Err(InflateError::TooLarge(out.len())),
         Ok(Status::StreamEnd) => break Ok(true),
         Ok(_) => {}
       }
@@ -390,7 +404,7 @@ impl Codec {
       let room_left = out.len() < out.capacity();
       // Done when output room is left over and the input is used up (or
       // no progress is possible: a stream cut short, ended by the tail).
-      if room_left && (used == input.len() || (used, out.len()) == before) {
+      if room_left && (used == total || (used, out.len()) == before) {
         break Ok(false);
       }
     };
@@ -524,6 +538,12 @@ mod tests {
     assert!(refused(
       Some(CLIENT_OFFER),
       "permessage-deflate; client_max_window_bits=7"
+    )
+    .ends_with("invalid value."));
+    // An answer must give the client's window a value.
+    assert!(refused(
+      Some("permessage-deflate; client_max_window_bits"),
+      "permessage-deflate; client_max_window_bits"
     )
     .ends_with("invalid value."));
     assert!(refused(None, "permessage-deflate").ends_with("when client did not offer any."));
