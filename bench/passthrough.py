@@ -6,11 +6,10 @@ bench/passthrough/proxy.js, which forwards each client's upgrade to it with
 the client's offer and returns the backend's socket unaccepted (kiln then
 carries frames between the two connections in Rust). ws-deflate-load (CPU
 1) runs the `chat` workload of bench/compression.py through the proxy, once
-offering permessage-deflate and once offering nothing. Compressed, every
-message is inflated and deflated again by the proxy on its way each way;
-the difference between the two figures bounds what forwarding compressed
-frames as they are (when both connections agreed the same parameters)
-could save.
+offering permessage-deflate and once offering nothing. Compressed, the
+proxy passes each compressed message from one connection to the other as
+it came (both agreed the same parameters), so what compression costs is
+the client's and the backend's work, not the proxy's.
 
     bench/passthrough.py [--repeat 3] [--no-build]
 """

@@ -13,7 +13,7 @@ use std::time::Duration;
 use kiln_tests::backend::Backend;
 use kiln_tests::deflate::Deflate;
 use kiln_tests::workerd::{Workerd, WorkerdConfig};
-use kiln_tests::ws::{WsClient, TEXT};
+use kiln_tests::ws::{WsClient, BINARY, TEXT};
 use kiln_tests::{workers_dir, Kiln};
 use serde_json::{json, Value};
 
@@ -391,4 +391,131 @@ async fn idle_compressed_connections_hold_no_compressor() {
     "{per_connection} KiB per idle compressed connection"
   );
   drop(warm);
+}
+
+/// A pass-through (a worker returns the socket of its `fetch()`) whose two
+/// connections agreed compatible parameters passes compressed messages on
+/// as they came: the backend receives the client's compressed bytes, and
+/// the client the backend's (made at zlib level 1, where kiln would use 6).
+/// Where the client's window is smaller than the backend's, kiln inflates
+/// and compresses again within the client's window instead.
+#[tokio::test]
+async fn a_pass_through_passes_compressed_messages_on_as_they_came() {
+  let backend = Backend::start().await;
+  let kiln = Kiln::start(&["compression/on.toml"]);
+  // Varied text, on which zlib's level 1 and level 6 make different bytes.
+  let message = |i: usize| {
+    let words = [
+      "pass",
+      "through",
+      "compressed",
+      "chat",
+      "frame",
+      "window",
+      "the",
+      "a",
+      "kiln",
+      "level",
+    ];
+    let mut state = 7 + i as u64;
+    let text: Vec<&str> = (0..300)
+      .map(|_| {
+        state = state
+          .wrapping_mul(6364136223846793005)
+          .wrapping_add(1442695040888963407);
+        words[(state >> 33) as usize % words.len()]
+      })
+      .collect();
+    format!("{i}: {}", text.join(" "))
+  };
+
+  // Compatible: the backend starts afresh for each message; the client's
+  // reader keeps its context, which such messages do not need.
+  let answer = "permessage-deflate; server_no_context_takeover";
+  let target = format!("ws://{}/deflate?answer={}", backend.addr, encode(answer));
+  let n = backend.connections.lock().unwrap().len();
+  let offer = [("Sec-WebSocket-Extensions", "permessage-deflate")];
+  let mut c = WsClient::connect_with(
+    kiln.addr,
+    &format!("/proxy?url={}", encode(&target)),
+    &offer,
+  )
+  .await;
+  assert_eq!(
+    c.response_header("sec-websocket-extensions").as_deref(),
+    Some(answer)
+  );
+  // The client compresses at level 1 as well, so that what kiln would
+  // compress again differs from what the client sent.
+  let mut deflate = Deflate::new(15, 15, false, true).with_level(15, 1);
+  let mut sent: Vec<Vec<u8>> = Vec::new();
+  for i in 0..3 {
+    let mut probe = Deflate::new(15, 15, false, false).with_level(15, 1);
+    // What the client's compressor makes of the message (its context is
+    // the earlier messages, so a copy of it is needed: compress twice).
+    for earlier in &sent {
+      probe.compress(earlier);
+    }
+    let wire = probe.compress(message(i).as_bytes());
+    c.send_compressed(TEXT, message(i).as_bytes(), &mut deflate, 0)
+      .await;
+    sent.push(message(i).into_bytes());
+    let frame = c.read_frame().await.expect("an echo");
+    let expected = Deflate::new(15, 15, true, false)
+      .with_level(15, 1)
+      .compress(message(i).as_bytes());
+    let kilns = Deflate::new(15, 15, true, false).compress(message(i).as_bytes());
+    assert_ne!(
+      expected, kilns,
+      "level 1 and level 6 must differ for the test to tell"
+    );
+    assert!(frame.rsv1, "{frame:?}");
+    assert_eq!(
+      frame.payload, expected,
+      "message {i}: not the backend's own bytes"
+    );
+    assert_eq!(
+      deflate.decompress(&frame.payload).unwrap(),
+      message(i).as_bytes()
+    );
+    let seen = backend.connection(n, i + 1, false).await;
+    assert_eq!(
+      seen.frames[i].wire, wire,
+      "message {i}: not the client's own bytes"
+    );
+    assert_eq!(seen.frames[i].payload, message(i).as_bytes());
+  }
+
+  // Not compatible: the client asks for a 1 KiB window, the backend (which
+  // oversteps what it was offered, as the test backend does) keeps 32 KiB.
+  let answer = "permessage-deflate; server_max_window_bits=15";
+  let target = format!("ws://{}/deflate?answer={}", backend.addr, encode(answer));
+  let offer = [(
+    "Sec-WebSocket-Extensions",
+    "permessage-deflate; server_max_window_bits=10",
+  )];
+  let mut c = WsClient::connect_with(
+    kiln.addr,
+    &format!("/proxy?url={}", encode(&target)),
+    &offer,
+  )
+  .await;
+  assert_eq!(
+    c.response_header("sec-websocket-extensions").as_deref(),
+    Some("permessage-deflate; server_max_window_bits=10")
+  );
+  let mut deflate = Deflate::new(15, 10, false, false);
+  let long: Vec<u8> = (0..6000u32)
+    .map(|i| (i.wrapping_mul(2654435761) >> 23) as u8)
+    .collect();
+  let twice = [&long[..], &long[..]].concat();
+  c.send_compressed(BINARY, &twice, &mut deflate, 0).await;
+  let m = c.read_compressed(&mut deflate).await.unwrap();
+  assert_eq!(m.data, twice);
+  let farthest = m.farthest_reference.unwrap();
+  assert!(
+    farthest <= 1024,
+    "kiln passed on a frame referring {farthest} bytes back"
+  );
+  kiln.check_alive_since(0).expect("kiln lived");
 }

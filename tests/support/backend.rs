@@ -13,7 +13,8 @@
 //! - `/deflate?answer=VALUE`: echoes like `/echo`, answering the handshake
 //!   with `Sec-WebSocket-Extensions: VALUE`; when VALUE agrees to
 //!   permessage-deflate, compressed messages are inflated (and recorded
-//!   inflated) and every echo goes out compressed.
+//!   inflated, and as they came) and every echo goes out compressed, at zlib
+//!   level 1.
 //!
 //! The backend's tasks are servers: they wait on kiln for as long as the
 //! test's runtime lives, and end with it. A test waits on the backend only
@@ -35,6 +36,8 @@ pub struct Received {
   /// Inflated, for a compressed message (`rsv1`).
   pub payload: Vec<u8>,
   pub rsv1: bool,
+  /// The payload as it came (compressed, for a compressed message).
+  pub wire: Vec<u8>,
 }
 
 impl Received {
@@ -233,12 +236,15 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
     .map(|a| {
       // What the answer agreed to for each side: kiln's client must keep
       // to it, or what it sends cannot be read here.
+      // Level 1, not kiln's 6: a frame kiln passes on as it came is told
+      // from one it compressed again.
       crate::deflate::Deflate::new(
         15,
         15,
         a.contains("server_no_context_takeover"),
         a.contains("client_no_context_takeover"),
       )
+      .with_level(15, 1)
     });
   response.push_str("\r\n");
   if stream.write_all(response.as_bytes()).await.is_err() {
@@ -399,6 +405,7 @@ async fn read_frame<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut Vec<u8>) -> 
         buf.drain(..at + mask_len + len);
         return Some(Received {
           opcode,
+          wire: payload.clone(),
           payload,
           rsv1,
         });

@@ -37,6 +37,13 @@ impl Deflate {
     }
   }
 
+  /// The same, compressing at zlib level `level` (kiln uses the default,
+  /// 6): what it sends then differs from what kiln would make of it.
+  pub fn with_level(mut self, own_window: u8, level: u32) -> Deflate {
+    self.compress = Compress::new_with_window_bits(Compression::new(level), false, own_window);
+    self
+  }
+
   /// The defaults: 15-bit windows, contexts kept.
   pub fn default_params() -> Deflate {
     Deflate::new(15, 15, false, false)

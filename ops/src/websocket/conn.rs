@@ -68,6 +68,7 @@ pub async fn run_network_end<S>(
     (end.peer, end.writer.clone(), end.abort.clone(), h.limits)
   };
   let declared = Rc::new(Cell::new(0u64));
+  let deflate_agreement = deflate;
   let compressed = deflate.map(|_| Rc::new(RefCell::new(VecDeque::new())));
   let (r, w) = tokio::io::split(io);
   // Shared with the reader, which reads the connection itself once
@@ -95,6 +96,22 @@ pub async fn run_network_end<S>(
     ),
     None => (None, None),
   };
+  if let Some(agreement) = deflate_agreement {
+    let mut h = hub.borrow_mut();
+    if let Some(end) = h.ends.get_mut(&id) {
+      let mut sides = agreement.sides(role);
+      // Messages queued before the connection was made (a pending end's)
+      // are compressed here.
+      if end
+        .queue
+        .iter()
+        .any(|m| matches!(m, Msg::Text(_) | Msg::Binary(_)))
+      {
+        sides.outbound = super::hub::Outbound::Own;
+      }
+      end.deflate = Some(sides);
+    }
+  }
 
   let closed_in = Rc::new(Cell::new(false));
   let failing = Rc::new(Cell::new(false));
@@ -190,10 +207,17 @@ pub async fn run_network_end<S>(
           if closed_out.get() {
             continue; // nothing may follow a Close frame
           }
-          let (opcode, payload) = match msg {
-            Msg::Text(b) => (OpCode::Text, b),
-            Msg::Binary(b) => (OpCode::Binary, b),
-            Msg::Pong(b) => (OpCode::Pong, b),
+          // `compressed`: compressed by the other connection's peer, and
+          // written as it came.
+          let (opcode, payload, compressed) = match msg {
+            Msg::Text(b) => (OpCode::Text, b, false),
+            Msg::Binary(b) => (OpCode::Binary, b, false),
+            Msg::Deflated { text, payload } => (
+              if text { OpCode::Text } else { OpCode::Binary },
+              payload,
+              true,
+            ),
+            Msg::Pong(b) => (OpCode::Pong, b, false),
             Msg::Close(code, reason) => {
               closed_out.set(true);
               let mut body = Vec::new();
@@ -201,7 +225,7 @@ pub async fn run_network_end<S>(
                 body.extend_from_slice(&code.to_be_bytes());
                 body.extend_from_slice(reason.as_bytes());
               }
-              (OpCode::Close, Bytes::from(body))
+              (OpCode::Close, Bytes::from(body), false)
             }
             Msg::Disconnected | Msg::Error(_) => {
               // The worker's side went away without a Close.
@@ -210,7 +234,8 @@ pub async fn run_network_end<S>(
             }
           };
           let written = match (&mut deflate, opcode) {
-            (Some(codec), OpCode::Text | OpCode::Binary) => {
+            _ if compressed => write_frame(&mut write, role, opcode, true, &payload).await,
+            (Some(codec), OpCode::Text | OpCode::Binary) if !sends_passed(&hub, id) => {
               let payload = codec.compress(&payload);
               write_frame(&mut write, role, opcode, true, &payload).await
             }
@@ -484,9 +509,9 @@ where
           if payload.len() > limits.max_message {
             return too_large(payload.len(), limits);
           }
-          match complete(opcode, payload, deflated, inflate.as_deref_mut(), limits) {
-            Ok(msg) => hub.borrow_mut().deliver(peer, msg),
-            Err(e) => return e,
+          let message = (opcode, payload, deflated);
+          if let Err(e) = pass_on(hub, id, peer, message, inflate.as_deref_mut(), limits) {
+            return e;
           }
         } else {
           partial = Some((opcode, payload, deflated));
@@ -501,9 +526,9 @@ where
           return too_large(buf.len(), limits);
         }
         if frame.fin {
-          match complete(opcode, buf, deflated, inflate.as_deref_mut(), limits) {
-            Ok(msg) => hub.borrow_mut().deliver(peer, msg),
-            Err(e) => return e,
+          let message = (opcode, buf, deflated);
+          if let Err(e) = pass_on(hub, id, peer, message, inflate.as_deref_mut(), limits) {
+            return e;
           }
         } else {
           partial = Some((opcode, buf, deflated));
@@ -511,6 +536,80 @@ where
       }
     }
   }
+}
+
+/// Delivers a whole message read on end `id`'s connection to its peer:
+/// compressed as it came if [`passes_through`] says so, else as it reads
+/// (inflated first if it was compressed).
+fn pass_on(
+  hub: &SharedHub,
+  id: EndId,
+  peer: EndId,
+  (opcode, payload, deflated): (OpCode, BytesMut, bool),
+  inflate: Option<&mut Codec>,
+  limits: Limits,
+) -> Result<(), ReadEnd> {
+  if deflated {
+    let mut h = hub.borrow_mut();
+    if passes_through(&h, id, peer) {
+      let text = opcode == OpCode::Text;
+      h.deliver(
+        peer,
+        Msg::Deflated {
+          text,
+          payload: payload.freeze(),
+        },
+      );
+      return Ok(());
+    }
+    // Inflated here: what the client sends next may refer to it, so no
+    // later message can be passed on as it comes (unless each stands alone).
+    if let Some(c) = h.ends.get_mut(&id).and_then(|e| e.deflate.as_mut()) {
+      c.inbound_whole &= c.inbound_reset;
+    }
+  }
+  let msg = complete(opcode, payload, deflated, inflate, limits)?;
+  hub.borrow_mut().deliver(peer, msg);
+  Ok(())
+}
+
+/// Whether end `id`'s connection sends compressed messages of another
+/// connection as they came: then it compresses nothing itself (its peer's
+/// window must hold only theirs) and other messages go out uncompressed.
+fn sends_passed(hub: &SharedHub, id: EndId) -> bool {
+  let h = hub.borrow();
+  h.ends
+    .get(&id)
+    .and_then(|e| e.deflate)
+    .is_some_and(|c| c.outbound == super::hub::Outbound::Passed && !c.outbound_reset)
+}
+
+/// Whether a compressed message read on end `id`'s connection can go to
+/// its peer's connection as it came: the peer is a connection that agreed
+/// to compression with a window at least as large; every compressed
+/// message read here so far went there the same way, so the reader at the
+/// far end holds the history this message may refer to; that connection
+/// has sent nothing it compressed itself; and if that reader starts afresh
+/// for each message, so does the sender here.
+fn passes_through(h: &super::hub::Hub, id: EndId, peer: EndId) -> bool {
+  use super::hub::Outbound;
+  let (Some(from), Some(to)) = (h.ends.get(&id), h.ends.get(&peer)) else {
+    return false;
+  };
+  let (Some(a), Some(b)) = (from.deflate, to.deflate) else {
+    return false;
+  };
+  // The far reader may drop its context after each message: then each
+  // message must stand alone.
+  let stands_alone = a.inbound_reset || !b.outbound_reset;
+  // What that connection compressed itself is in its reader's window,
+  // unless each of its messages stood alone too.
+  let window_clean = b.outbound != Outbound::Own || b.outbound_reset;
+  to.route == Route::Network
+    && a.inbound_whole
+    && a.inbound_bits <= b.outbound_bits
+    && stands_alone
+    && window_clean
 }
 
 /// A whole message as received, inflated first if it was compressed.

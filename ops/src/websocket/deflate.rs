@@ -4,7 +4,9 @@
 //! message) are conn.rs's business.
 
 use fastwebsockets::Role;
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+use super::hub::{Compression, Outbound};
+use flate2::{Compress, Decompress, FlushCompress, FlushDecompress, Status};
 
 /// One `permessage-deflate` element's parameters, from the server's point
 /// of view as in the RFC: the server compresses with `server_*`, the client
@@ -19,6 +21,29 @@ pub struct Agreement {
 }
 
 impl Agreement {
+  /// What `role`'s side of the connection keeps to: the window and context
+  /// rule of what it receives and of what it sends.
+  pub fn sides(&self, role: Role) -> Compression {
+    let (outbound, inbound) = match role {
+      Role::Server => (
+        (self.server_max_window_bits, self.server_no_context_takeover),
+        (self.client_max_window_bits, self.client_no_context_takeover),
+      ),
+      Role::Client => (
+        (self.client_max_window_bits, self.client_no_context_takeover),
+        (self.server_max_window_bits, self.server_no_context_takeover),
+      ),
+    };
+    Compression {
+      inbound_bits: inbound.0.unwrap_or(15),
+      inbound_reset: inbound.1,
+      outbound_bits: outbound.0.unwrap_or(15),
+      outbound_reset: outbound.1,
+      inbound_whole: true,
+      outbound: Outbound::Undecided,
+    }
+  }
+
   /// The element as workerd (kj) writes it, parameters in kj's order.
   pub fn header(&self) -> String {
     let mut out = String::from("permessage-deflate");
@@ -266,7 +291,7 @@ pub enum InflateError {
 /// compressed connections took 680 MiB when both were made up front).
 pub struct Codec {
   compress: Option<Compress>,
-  level: Compression,
+  level: flate2::Compression,
   own_bits: u8,
   reset_compress: bool,
   decompress: Option<Decompress>,
@@ -279,29 +304,17 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 impl Codec {
   pub fn new(agreement: &Agreement, role: Role) -> Codec {
-    let a = agreement;
-    let (own_bits, own_reset, peer_bits, peer_reset) = match role {
-      Role::Server => (
-        a.server_max_window_bits,
-        a.server_no_context_takeover,
-        a.client_max_window_bits,
-        a.client_no_context_takeover,
-      ),
-      Role::Client => (
-        a.client_max_window_bits,
-        a.client_no_context_takeover,
-        a.server_max_window_bits,
-        a.server_no_context_takeover,
-      ),
-    };
+    let sides = agreement.sides(role);
+    let (own_bits, own_reset) = (Some(sides.outbound_bits), sides.outbound_reset);
+    let (peer_bits, peer_reset) = (Some(sides.inbound_bits), sides.inbound_reset);
     let own_bits = own_bits.unwrap_or(15).clamp(8, 15);
     // zlib's raw deflate has no 256-byte window (workerd uses 512 bytes
     // then, which the peer may not read): with 8 agreed, kiln sends stored
     // blocks, which refer to no earlier bytes at all.
     let level = if own_bits == 8 {
-      Compression::none()
+      flate2::Compression::none()
     } else {
-      Compression::default()
+      flate2::Compression::default()
     };
     Codec {
       compress: None,

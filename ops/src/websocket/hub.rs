@@ -44,12 +44,19 @@ pub enum Msg {
   Error(String),
   /// An answer to a ping (network ends only).
   Pong(Bytes),
+  /// A compressed message passed from one connection to another as it
+  /// came (network ends only; conn.rs `passes_through`).
+  Deflated {
+    text: bool,
+    payload: Bytes,
+  },
 }
 
 impl Msg {
   pub(crate) fn weight(&self) -> usize {
     match self {
       Msg::Text(b) | Msg::Binary(b) | Msg::Pong(b) => b.len() + 16,
+      Msg::Deflated { payload, .. } => payload.len() + 16,
       Msg::Close(_, r) => r.len() + 16,
       Msg::Disconnected | Msg::Error(_) => 16,
     }
@@ -94,6 +101,40 @@ pub(crate) struct End {
   /// Set for an end accepted with `ctx.acceptWebSocket()`: what must
   /// outlive its JavaScript object while its Durable Object hibernates.
   pub hibernation: Option<Box<Hibernatable>>,
+  /// Network end whose connection agreed to permessage-deflate.
+  pub deflate: Option<Compression>,
+}
+
+/// What a connection agreed to compress with, and how far its compressed
+/// streams are what the other connection of a pass-through carries: while
+/// they are, compressed messages go from one connection to the other as
+/// they came, neither inflated nor compressed again (conn.rs
+/// `passes_through`).
+#[derive(Debug, Clone, Copy)]
+pub struct Compression {
+  /// The window the connection's peer compresses with, and whether it
+  /// starts afresh for each message.
+  pub inbound_bits: u8,
+  pub inbound_reset: bool,
+  /// The same for what this connection sends.
+  pub outbound_bits: u8,
+  pub outbound_reset: bool,
+  /// Every compressed message read so far was passed on as it came.
+  pub inbound_whole: bool,
+  /// What the connection's outgoing compressed stream is made of, decided
+  /// by its first message.
+  pub outbound: Outbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outbound {
+  /// Nothing sent yet.
+  Undecided,
+  /// Compressed messages of the other connection, as they came; any other
+  /// message goes out uncompressed (which leaves the peer's window alone).
+  Passed,
+  /// Messages this connection compressed itself.
+  Own,
 }
 
 impl End {
@@ -177,6 +218,7 @@ impl Hub {
         fail_code: None,
         closed_out: false,
         hibernation: None,
+        deflate: None,
       },
     );
     id
@@ -230,7 +272,18 @@ impl Hub {
           )),
         );
       }
-      Route::Network => end.push_out(msg),
+      Route::Network => {
+        if let Some(c) = end.deflate.as_mut() {
+          if c.outbound == Outbound::Undecided {
+            match msg {
+              Msg::Deflated { .. } => c.outbound = Outbound::Passed,
+              Msg::Text(_) | Msg::Binary(_) => c.outbound = Outbound::Own,
+              _ => {}
+            }
+          }
+        }
+        end.push_out(msg)
+      }
       Route::Js => {
         if let (Msg::Text(text), Some(h)) = (&msg, end.hibernation.as_deref_mut()) {
           if let Some(pair) = self.auto_responses.get(&h.object) {

@@ -176,7 +176,8 @@ pub fn op_ws_take_events<'s>(scope: &mut v8::PinScope<'s, '_>) -> v8::Local<'s, 
       ),
       Msg::Disconnected => (3, undefined, null),
       Msg::Error(message) => (4, string(scope, message.as_bytes()), null),
-      Msg::Pong(_) => continue,
+      // Only for connections (a pong, a message passed on compressed).
+      Msg::Pong(_) | Msg::Deflated { .. } => continue,
     };
     values.push(v8::Integer::new_from_unsigned(scope, id).into());
     values.push(v8::Integer::new(scope, kind).into());

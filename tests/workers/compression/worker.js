@@ -7,6 +7,9 @@
 //   answers with every event it saw.
 // GET /fetch?url=U[&offer=VALUE]: the same through fetch() with
 //   "Upgrade: websocket" (and the offer as Sec-WebSocket-Extensions).
+// GET /proxy?url=U: a pass-through: the client's upgrade goes on to U with
+//   the client's offer, and U's socket is returned unaccepted, with U's
+//   agreement as what the worker allows.
 
 async function converse(ws, log) {
   ws.addEventListener("message", (e) => log.push(["message", e.data]));
@@ -39,6 +42,19 @@ export default {
       const ext = url.searchParams.get("ext");
       const headers = ext === null ? {} : { "Sec-WebSocket-Extensions": ext };
       return new Response(null, { status: 101, webSocket: client, headers });
+    }
+    if (url.pathname === "/proxy") {
+      const headers = { Upgrade: "websocket" };
+      const offer = request.headers.get("Sec-WebSocket-Extensions");
+      if (offer) headers["Sec-WebSocket-Extensions"] = offer;
+      const response = await fetch(target.replace(/^ws/, "http"), { headers });
+      if (!response.webSocket) return new Response("no backend socket", { status: 502 });
+      const agreed = response.headers.get("sec-websocket-extensions");
+      return new Response(null, {
+        status: 101,
+        webSocket: response.webSocket,
+        headers: agreed ? { "Sec-WebSocket-Extensions": agreed } : {},
+      });
     }
     if (url.pathname === "/new-websocket") {
       const ws = new WebSocket(target);
