@@ -1,4 +1,5 @@
-// The same echo and hello world on Bun (Bun.serve).
+// The same echo and hello world on Bun (Bun.serve). `bun run bun-echo.js
+// PORT deflate` turns on permessage-deflate (for bench/compression.py).
 const port = Number(process.argv[2] ?? 8796);
 Bun.serve({
   port,
@@ -8,6 +9,7 @@ Bun.serve({
     return new Response("Hello, world!");
   },
   websocket: {
+    perMessageDeflate: process.argv[3] === "deflate",
     message(ws, message) {
       ws.send(message);
     },

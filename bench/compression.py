@@ -2,7 +2,7 @@
 """WebSocket compression benchmark: permessage-deflate echo, side by side.
 
 Each server runs the echo of bench/run.py (kiln and workerd: bench/echo.js;
-Bun: bench/bun-echo-deflate.js, Bun.serve with perMessageDeflate; Deno:
+Bun: bench/bun-echo.js with `deflate`, Bun.serve with perMessageDeflate; Deno:
 bench/deno-echo.js, as Deno.upgradeWebSocket has no compression), pinned to
 core 0, and ws-deflate-load (bench/src/bin/ws-deflate-load.rs), pinned to
 core 1, offers `permessage-deflate`, compresses what it sends, inflates and
@@ -40,7 +40,7 @@ TOOL = os.path.join(ROOT, "target", "release", "ws-deflate-load")
 SERVERS = {
     "kiln": run.SERVERS["kiln"],
     "workerd": run.SERVERS["workerd"],
-    "bun": lambda port: [run.NODE_MODULES + "/bun/bin/bun.exe", "run", "bench/bun-echo-deflate.js", str(port)],
+    "bun": lambda port: run.SERVERS["bun"](port) + ["deflate"],
     "deno": run.SERVERS["deno"],
 }
 WORKLOADS = {

@@ -2,19 +2,12 @@
 //! (the first byte picks the agreement), through kiln's whole read path with
 //! RSV1 and inflating (ops/src/websocket/conn.rs, deflate.rs). Beyond "no
 //! panic, no hang": no message over the limit however far it would inflate,
-//! text always valid UTF-8, and exactly one end.
+//! text always valid UTF-8, and exactly one end (`check_what_the_worker_got`).
 #![no_main]
 
-use kiln_fuzz::received_with;
-use kiln_ops::websocket::conn::Limits;
+use kiln_fuzz::{check_what_the_worker_got, received_with, LIMITS};
 use kiln_ops::websocket::deflate::Agreement;
-use kiln_ops::websocket::hub::Msg;
 use libfuzzer_sys::fuzz_target;
-
-const LIMITS: Limits = Limits {
-  max_message: 4096,
-  max_frame: 4097,
-};
 
 fuzz_target!(|data: &[u8]| {
   let Some((&choice, data)) = data.split_first() else {
@@ -29,28 +22,5 @@ fuzz_target!(|data: &[u8]| {
     client_max_window_bits: (choice & 4 != 0).then_some(9 + (choice >> 5) % 7),
     server_max_window_bits: (choice & 8 != 0).then_some(8 + (choice >> 4) % 8),
   };
-  let got = received_with(data, LIMITS, Some(agreement));
-  let mut ended = false;
-  for msg in &got {
-    assert!(!ended, "a message after the end: {got:?}");
-    match msg {
-      Msg::Text(text) => {
-        assert!(std::str::from_utf8(text).is_ok(), "invalid UTF-8 delivered");
-        assert!(text.len() <= LIMITS.max_message);
-      }
-      Msg::Binary(bytes) => assert!(bytes.len() <= LIMITS.max_message),
-      Msg::Close(..) => ended = true,
-      Msg::Error(message) => {
-        assert!(message.contains("WebSocket protocol error"), "{message}");
-        ended = true;
-      }
-      Msg::Disconnected => ended = true,
-      Msg::Pong(_) => panic!("a pong reached the worker"),
-      Msg::Deflated { .. } => panic!("a compressed message reached the worker"),
-    }
-  }
-  assert!(
-    ended,
-    "the connection ended without the worker hearing it: {got:?}"
-  );
+  check_what_the_worker_got(&received_with(data, LIMITS, Some(agreement)));
 });

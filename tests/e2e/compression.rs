@@ -29,15 +29,9 @@ fn start_both(config: &str) -> (Kiln, Workerd) {
   (kiln, workerd)
 }
 
-/// A percent-encoded query value.
+/// A query value, encoded.
 fn encode(value: &str) -> String {
-  value
-    .bytes()
-    .map(|b| match b {
-      b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-      _ => format!("%{b:02X}"),
-    })
-    .collect()
+  url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// What one handshake and exchange with the echo worker showed.

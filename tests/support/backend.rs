@@ -320,35 +320,12 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, conn: Arc<Mutex
   }
 }
 
-/// Query parameter `name` of `path`, percent-decoded (`+` is a space).
+/// Query parameter `name` of `path`, decoded.
 fn query_value(path: &str, name: &str) -> Option<String> {
   let query = path.split_once('?')?.1;
-  query.split('&').find_map(|pair| {
-    let (k, v) = pair.split_once('=')?;
-    (k == name).then(|| {
-      let bytes = v.as_bytes();
-      let mut out = Vec::new();
-      let mut i = 0;
-      while i < bytes.len() {
-        match bytes[i] {
-          b'%' if i + 2 < bytes.len() => {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
-            i += 3;
-          }
-          b'+' => {
-            out.push(b' ');
-            i += 1;
-          }
-          b => {
-            out.push(b);
-            i += 1;
-          }
-        }
-      }
-      String::from_utf8_lossy(&out).into_owned()
-    })
-  })
+  url::form_urlencoded::parse(query.as_bytes())
+    .find(|(key, _)| key == name)
+    .map(|(_, value)| value.into_owned())
 }
 
 fn close_payload(code: u16, reason: &str) -> Vec<u8> {

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocketError};
 
-use super::deflate::{Agreement, Codec, InflateError};
+use super::deflate::{codecs, Agreement, InflateError, Inflater};
 use super::hub::{EndId, Msg, Route, SharedHub, BACKPRESSURE_BYTES};
 
 /// The largest incoming message (workerd's `WEBSOCKET_MAX_MESSAGE_SIZE`).
@@ -68,7 +68,6 @@ pub async fn run_network_end<S>(
     (end.peer, end.writer.clone(), end.abort.clone(), h.limits)
   };
   let declared = Rc::new(Cell::new(0u64));
-  let deflate_agreement = deflate;
   let compressed = deflate.map(|_| Rc::new(RefCell::new(VecDeque::new())));
   let (r, w) = tokio::io::split(io);
   // Shared with the reader, which reads the connection itself once
@@ -90,28 +89,26 @@ pub async fn run_network_end<S>(
   read.set_auto_pong(true);
   read.set_max_message_size(limits.max_frame);
   let (mut inflate, mut deflate) = match deflate {
-    Some(agreement) => (
-      Some(Codec::new(&agreement, role)),
-      Some(Codec::new(&agreement, role)),
-    ),
+    Some(agreement) => {
+      let mut h = hub.borrow_mut();
+      if let Some(end) = h.ends.get_mut(&id) {
+        let mut sides = agreement.sides(role);
+        // Messages queued before the connection was made (a pending end's)
+        // are compressed here.
+        if end
+          .queue
+          .iter()
+          .any(|m| matches!(m, Msg::Text(_) | Msg::Binary(_)))
+        {
+          sides.outbound = super::hub::Outbound::Own;
+        }
+        end.deflate = Some(sides);
+      }
+      let (inflater, deflater) = codecs(&agreement, role);
+      (Some(inflater), Some(deflater))
+    }
     None => (None, None),
   };
-  if let Some(agreement) = deflate_agreement {
-    let mut h = hub.borrow_mut();
-    if let Some(end) = h.ends.get_mut(&id) {
-      let mut sides = agreement.sides(role);
-      // Messages queued before the connection was made (a pending end's)
-      // are compressed here.
-      if end
-        .queue
-        .iter()
-        .any(|m| matches!(m, Msg::Text(_) | Msg::Binary(_)))
-      {
-        sides.outbound = super::hub::Outbound::Own;
-      }
-      end.deflate = Some(sides);
-    }
-  }
 
   let closed_in = Rc::new(Cell::new(false));
   let failing = Rc::new(Cell::new(false));
@@ -422,7 +419,7 @@ async fn read_messages<S>(
   declared: &Cell<u64>,
   refused_bits: &Cell<Option<&'static str>>,
   compressed: Option<&RefCell<VecDeque<Started>>>,
-  mut inflate: Option<&mut Codec>,
+  mut inflate: Option<&mut Inflater>,
 ) -> ReadEnd
 where
   S: tokio::io::AsyncRead + Unpin,
@@ -546,7 +543,7 @@ fn pass_on(
   id: EndId,
   peer: EndId,
   (opcode, payload, deflated): (OpCode, BytesMut, bool),
-  inflate: Option<&mut Codec>,
+  inflate: Option<&mut Inflater>,
   limits: Limits,
 ) -> Result<(), ReadEnd> {
   if deflated {
@@ -617,7 +614,7 @@ fn complete(
   opcode: OpCode,
   payload: BytesMut,
   deflated: bool,
-  inflate: Option<&mut Codec>,
+  inflate: Option<&mut Inflater>,
   limits: Limits,
 ) -> Result<Msg, ReadEnd> {
   let payload = match (deflated, inflate) {

@@ -283,57 +283,64 @@ pub enum InflateError {
   Invalid(String),
 }
 
-/// One connection's compressor (what it sends) and decompressor (what it
-/// receives), each kept across messages unless the agreement says
-/// otherwise. Each is made when first needed and, without context
-/// takeover, dropped after each message: zlib's state for a 15-bit window
-/// is some 300 KiB, which an idle connection should not hold (1,000 idle
-/// compressed connections took 680 MiB when both were made up front).
-pub struct Codec {
-  compress: Option<Compress>,
+/// One connection's compressor, for what it sends: kept across messages
+/// unless the agreement says otherwise. zlib's state is made when first
+/// needed and, without context takeover, dropped after each message: for
+/// a 15-bit window it is some 300 KiB, which an idle connection should not
+/// hold (1,000 idle compressed connections took 680 MiB when it was made up
+/// front).
+pub struct Deflater {
+  state: Option<Compress>,
   level: flate2::Compression,
-  own_bits: u8,
-  reset_compress: bool,
-  decompress: Option<Decompress>,
-  peer_bits: u8,
-  reset_decompress: bool,
+  bits: u8,
+  reset: bool,
+}
+
+/// The same for a connection's decompressor, for what it receives.
+pub struct Inflater {
+  state: Option<Decompress>,
+  bits: u8,
+  reset: bool,
 }
 
 /// Ends every message's compressed data, and is left off on the wire.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-impl Codec {
-  pub fn new(agreement: &Agreement, role: Role) -> Codec {
-    let sides = agreement.sides(role);
-    let (own_bits, own_reset) = (Some(sides.outbound_bits), sides.outbound_reset);
-    let (peer_bits, peer_reset) = (Some(sides.inbound_bits), sides.inbound_reset);
-    let own_bits = own_bits.unwrap_or(15).clamp(8, 15);
-    // zlib's raw deflate has no 256-byte window (workerd uses 512 bytes
-    // then, which the peer may not read): with 8 agreed, kiln sends stored
-    // blocks, which refer to no earlier bytes at all.
-    let level = if own_bits == 8 {
-      flate2::Compression::none()
-    } else {
-      flate2::Compression::default()
-    };
-    Codec {
-      compress: None,
-      level,
-      own_bits: own_bits.max(9),
-      reset_compress: own_reset,
-      decompress: None,
-      // The peer's window as agreed: a reference farther back is an error,
-      // as in workerd. (flate2 takes 9 to 15; 9 reads an 8-bit stream.)
-      peer_bits: peer_bits.unwrap_or(15).clamp(9, 15),
-      reset_decompress: peer_reset,
-    }
-  }
+/// What `role`'s side of a connection that agreed to `agreement` reads
+/// and writes with.
+pub fn codecs(agreement: &Agreement, role: Role) -> (Inflater, Deflater) {
+  let sides = agreement.sides(role);
+  let own_bits = sides.outbound_bits.clamp(8, 15);
+  // zlib's raw deflate has no 256-byte window (workerd uses 512 bytes
+  // then, which the peer may not read): with 8 agreed, kiln sends stored
+  // blocks, which refer to no earlier bytes at all.
+  let level = if own_bits == 8 {
+    flate2::Compression::none()
+  } else {
+    flate2::Compression::default()
+  };
+  let inflater = Inflater {
+    state: None,
+    // The peer's window as agreed: a reference farther back is an error,
+    // as in workerd. (flate2 takes 9 to 15; 9 reads an 8-bit stream.)
+    bits: sides.inbound_bits.clamp(9, 15),
+    reset: sides.inbound_reset,
+  };
+  let deflater = Deflater {
+    state: None,
+    level,
+    bits: own_bits.max(9),
+    reset: sides.outbound_reset,
+  };
+  (inflater, deflater)
+}
 
+impl Deflater {
   /// One message's payload, compressed (the trailing 00 00 FF FF left off).
   pub fn compress(&mut self, data: &[u8]) -> Vec<u8> {
-    let (level, bits) = (self.level, self.own_bits);
+    let (level, bits) = (self.level, self.bits);
     let compress = self
-      .compress
+      .state
       .get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));
     let mut out = Vec::with_capacity(data.len() / 2 + 64);
     let start = compress.total_in();
@@ -362,12 +369,14 @@ impl Codec {
       // leave the peer's decompressor inside a block header.
       out.push(0x00);
     }
-    if self.reset_compress {
-      self.compress = None;
+    if self.reset {
+      self.state = None;
     }
     out
   }
+}
 
+impl Inflater {
   /// One message's payload, inflated: never more than `limit` bytes are
   /// kept, so a small message that inflates without end (a deflate bomb)
   /// costs at most `limit`.
@@ -382,9 +391,9 @@ impl Codec {
     // copied together: a message may be 32 MiB).
     let input = [data, &TAIL[..]];
     let total = data.len() + TAIL.len();
-    let bits = self.peer_bits;
+    let bits = self.bits;
     let decompress = self
-      .decompress
+      .state
       .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
     let start = decompress.total_in();
     let outcome = loop {
@@ -421,8 +430,8 @@ impl Codec {
         break Ok(false);
       }
     };
-    if outcome != Ok(false) || self.reset_decompress {
-      self.decompress = None;
+    if outcome != Ok(false) || self.reset {
+      self.state = None;
     }
     outcome.map(|_| out)
   }
@@ -567,10 +576,14 @@ mod tests {
     assert_eq!(normalize_offer("x-webkit-deflate-frame"), None);
   }
 
-  fn pair(agreement: &Agreement) -> (Codec, Codec) {
+  /// Both sides of a connection: (inflater, deflater) of the server, then
+  /// of the client.
+  type Side = (Inflater, Deflater);
+
+  fn pair(agreement: &Agreement) -> (Side, Side) {
     (
-      Codec::new(agreement, Role::Server),
-      Codec::new(agreement, Role::Client),
+      codecs(agreement, Role::Server),
+      codecs(agreement, Role::Client),
     )
   }
 
@@ -583,22 +596,22 @@ mod tests {
       "permessage-deflate; server_max_window_bits=8; client_max_window_bits=9",
     ] {
       let agreement = accept_offer([offer], None).unwrap();
-      let (mut server, mut client) = pair(&agreement);
+      let ((mut server_in, mut server_out), (mut client_in, mut client_out)) = pair(&agreement);
       let text: String = (0..2000)
         .map(|i| format!("{} ", i * 7919 % 10007))
         .collect();
       let mut sizes = Vec::new();
       for message in [text.as_bytes(), b"", text.as_bytes(), &[7u8; 100_000][..]] {
-        let wire = server.compress(message);
+        let wire = server_out.compress(message);
         sizes.push(wire.len());
         assert_eq!(
-          client.decompress(&wire, 1 << 20).unwrap(),
+          client_in.decompress(&wire, 1 << 20).unwrap(),
           message,
           "{offer}"
         );
-        let wire = client.compress(message);
+        let wire = client_out.compress(message);
         assert_eq!(
-          server.decompress(&wire, 1 << 20).unwrap(),
+          server_in.decompress(&wire, 1 << 20).unwrap(),
           message,
           "{offer}"
         );
@@ -616,19 +629,19 @@ mod tests {
   #[test]
   fn a_deflate_bomb_stops_at_the_limit() {
     let agreement = accept_offer(["permessage-deflate"], None).unwrap();
-    let (mut server, mut client) = pair(&agreement);
-    let bomb = client.compress(&vec![0u8; 8 << 20]);
+    let ((mut server_in, _), (_, mut client_out)) = pair(&agreement);
+    let bomb = client_out.compress(&vec![0u8; 8 << 20]);
     assert!(bomb.len() < 16 << 10, "{}", bomb.len());
     assert_eq!(
-      server.decompress(&bomb, 1 << 20),
+      server_in.decompress(&bomb, 1 << 20),
       Err(InflateError::TooLarge((1 << 20) + 1))
     );
     assert!(matches!(
-      server.decompress(&[0xff, 0xff, 0xff, 0xff], 1 << 20),
+      server_in.decompress(&[0xff, 0xff, 0xff, 0xff], 1 << 20),
       Err(InflateError::Invalid(_))
     ));
     // The decompressor starts over after an error.
-    let fresh = Codec::new(&agreement, Role::Client).compress(b"after");
-    assert_eq!(server.decompress(&fresh, 1 << 20).unwrap(), b"after");
+    let fresh = codecs(&agreement, Role::Client).1.compress(b"after");
+    assert_eq!(server_in.decompress(&fresh, 1 << 20).unwrap(), b"after");
   }
 }
