@@ -18,11 +18,13 @@ build: setup
 dev: build
 	$(CARGO) run --locked -p kiln $(ENGINE) -- dev $(EXAMPLE)
 
-# workerd, the reference the differential tests compare kiln with, and the
-# browser tests' Chromium (Debian's) with playwright-core to drive it.
+# workerd, the reference the differential tests compare kiln with, the
+# browser tests' Chromium (Debian's) with playwright-core to drive it, and
+# the npm packages of the projects kiln's tests run unchanged.
 reference:
 	build/setup-browser
 	cd tests/reference && npm install --no-audit --no-fund --silent
+	cd tests/projects/hono-app && npm ci --no-audit --no-fund --silent
 
 ## Run the whole test suite (unit tests and end-to-end tests over sockets)
 test: build reference

@@ -23,11 +23,10 @@ pub fn describe_js_error(e: &JsError) -> String {
     .trim_start_matches("Uncaught ")
     .to_string();
   // Frames inside kiln's own JavaScript say nothing about the user's script.
-  for frame in e
-    .frames
-    .iter()
-    .filter(|f| !f.file_name.as_deref().unwrap_or("").starts_with("ext:"))
-  {
+  for frame in e.frames.iter().filter(|f| {
+    let file = f.file_name.as_deref().unwrap_or("");
+    !file.starts_with("ext:") && !file.starts_with("kiln:")
+  }) {
     let file = frame
       .file_name
       .as_deref()
@@ -53,7 +52,7 @@ pub fn describe_core_error(e: &CoreError) -> String {
 }
 
 /// `file:///a/b.js` → `/a/b.js`, since people read paths, not URLs.
-fn display_url(url: &str) -> String {
+pub(crate) fn display_url(url: &str) -> String {
   url::Url::parse(url)
     .ok()
     .filter(|u| u.scheme() == "file")

@@ -109,11 +109,12 @@ pub(crate) fn create_isolate(
       from_disk.join(", ")
     );
   }
+  let loader = Rc::new(WorkerModuleLoader::new(
+    spec.root.clone(),
+    &spec.module_rules,
+  ));
   let js = JsRuntime::try_new(RuntimeOptions {
-    module_loader: Some(Rc::new(WorkerModuleLoader::new(
-      spec.root.clone(),
-      &spec.module_rules,
-    ))),
+    module_loader: Some(loader.clone()),
     extensions,
     create_params: Some(
       v8::CreateParams::default()
@@ -131,6 +132,8 @@ pub(crate) fn create_isolate(
   js.op_state()
     .borrow_mut()
     .put(crate::permissions::for_workers());
+  // load_script asks it for the main module's JavaScript.
+  js.op_state().borrow_mut().put(loader);
   Ok(js)
 }
 
@@ -189,8 +192,12 @@ fn durable_objects(spec: &WorkerSpec) -> Result<DurableObjects, StartupError> {
 /// is an ES module, and its default export holds the handlers.
 pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result<(), StartupError> {
   let fail = |what: String| StartupError(format!("worker \"{}\": {what}", spec.name));
-  let code = std::fs::read_to_string(&spec.main)
-    .map_err(|e| fail(format!("cannot read {}: {e}", spec.main.display())))?;
+  let loader = js
+    .op_state()
+    .borrow()
+    .borrow::<Rc<WorkerModuleLoader>>()
+    .clone();
+  let code = loader.main_source(&spec.main).map_err(&fail)?;
   let url = url::Url::from_file_path(&spec.main)
     .map_err(|_| fail(format!("not a file path: {}", spec.main.display())))?;
   let service_worker = compiles_as_classic_script(js, &code);
@@ -209,14 +216,14 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
     let id = js
       .load_main_es_module_from_code(&url, code)
       .await
-      .map_err(|e| fail(describe_core_error(&e)))?;
+      .map_err(|e| fail(loader.explain(&e)))?;
     let evaluated = js.mod_evaluate(id);
     js.with_event_loop_future(evaluated, PollEventLoopOptions::default())
       .await
-      .map_err(|e| fail(describe_core_error(&e)))?;
+      .map_err(|e| fail(loader.explain(&e)))?;
     let namespace = js
       .get_module_namespace(id)
-      .map_err(|e| fail(describe_core_error(&e)))?;
+      .map_err(|e| fail(loader.explain(&e)))?;
     call_entry(js, "start", move |scope| {
       v8::Local::new(scope, &namespace).into()
     })

@@ -3,12 +3,15 @@
 //! thread of its own. The command line (cli/) starts workers through
 //! [`start_all`]; dependencies run one way: cli → runtime → ops → host.
 
+mod commonjs;
 mod embed;
 mod errors;
 mod heap;
 mod isolate;
 mod loader;
+mod packages;
 mod permissions;
+mod transpile;
 mod watchdog;
 mod worker;
 

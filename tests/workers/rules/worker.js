@@ -45,7 +45,7 @@ const routes = {
     const again = await import("./data.bin");
     return Response.json({ same: again.default === data });
   },
-  "/commonjs": async () => new Response(await failure("./legacy.cjs")),
+  "/commonjs": async () => new Response((await import("./legacy.cjs")).default),
   "/unmatched": async () => new Response(await failure("./unmatched.xyz")),
 };
 

@@ -1,0 +1,20 @@
+// CommonJS as packages still write it; hono-app's /commonjs route reports
+// what each part gave.
+"use strict";
+const a = require("./lib/a");
+const data = require("./lib/data.json");
+const esm = require("./lib/esm.mjs");
+const serverOnly = require("./lib/server-only.js");
+const transpiled = require("./lib/transpiled");
+
+exports.cycle = a.describe();
+exports.data = data.answer;
+exports.esm = { named: esm.named, defaultExport: esm.default, esModule: esm.__esModule === true };
+exports.serverOnly = typeof serverOnly === "object" && Object.keys(serverOnly).length === 0;
+exports.interop = transpiled.default;
+exports.thisIsExports = this === module.exports;
+exports.filename = __filename.endsWith("/cjs-lib/index.js");
+exports.dirname = __dirname.endsWith("/cjs-lib");
+// wrangler dev's esbuild defines this; kiln does the same.
+exports.mode = process.env.NODE_ENV;
+exports.dynamic = (name) => require(name);

@@ -1,0 +1,3 @@
+const a = require("./a");
+exports.name = "b";
+exports.sawA = a.name;

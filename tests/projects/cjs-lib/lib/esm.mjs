@@ -1,0 +1,2 @@
+export const named = "named from an ES module";
+export default "default from an ES module";

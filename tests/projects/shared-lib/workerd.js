@@ -1,0 +1,3 @@
+import { secret } from "#internal";
+export const chosen = "workerd";
+export const internal = secret;
