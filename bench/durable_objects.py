@@ -58,7 +58,7 @@ const w :Workerd.Worker = (
 def command(name, port, state):
     if name == "kiln":
         return ["target/release/kiln", "dev", "-c", "bench/do/wrangler.toml",
-                "--persist-to", state, "--port", str(port)]
+                "--persist-to", state, "--quiet", "--port", str(port)]
     # Beside worker.js: capnp's embed paths are relative to the config file.
     config = os.path.join(ROOT, "bench", "do", ".workerd.generated.capnp")
     disk = os.path.join(state, "do")

@@ -94,7 +94,7 @@ def workerd_config(port):
 
 
 def kiln_command(kiln, port):
-    return [kiln, "dev", "-c", os.path.join(HERE, "wrangler.toml"), "--port", str(port), "--no-persist"]
+    return [kiln, "dev", "-c", os.path.join(HERE, "wrangler.toml"), "--quiet", "--port", str(port), "--no-persist"]
 
 
 def tool_command(port, args):

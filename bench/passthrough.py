@@ -27,11 +27,11 @@ KILN = os.path.join(run.ROOT, "target", "release", "kiln")
 
 
 def once(offer):
-    backend = run.Server("backend", lambda port: [KILN, "dev", "bench/echo.js", "--port", str(port)])
+    backend = run.Server("backend", lambda port: [KILN, "dev", "bench/echo.js", "--quiet", "--port", str(port)])
     try:
         compression.wait_ready(backend)
         url = f"ws://127.0.0.1:{backend.port}/"
-        proxy = run.Server("proxy", lambda port: [KILN, "dev", "bench/passthrough/proxy.js", "--port", str(port),
+        proxy = run.Server("proxy", lambda port: [KILN, "dev", "bench/passthrough/proxy.js", "--quiet", "--port", str(port),
                                                   "--var", f"BACKEND:{url.replace('ws:', 'http:')}"])
         try:
             compression.wait_ready(proxy)

@@ -57,7 +57,7 @@ SPREAD = "median of the runs that completed, min-max of the same runs in parenth
 # a port that a previous run left in TIME_WAIT by the thousand slows the
 # first connections down and would distort the start-up figure.
 SERVERS = {
-    "kiln": lambda port: ["target/release/kiln", "dev", "bench/echo.js", "--port", str(port)],
+    "kiln": lambda port: ["target/release/kiln", "dev", "bench/echo.js", "--quiet", "--port", str(port)],
     "ceiling": lambda port: ["target/release/ws-echo-ceiling", "--listen", f"127.0.0.1:{port}"],
     "workerd": lambda port: [
         NODE_MODULES + "/@cloudflare/workerd-linux-64/bin/workerd", "serve", workerd_config(port)],

@@ -349,7 +349,7 @@ def main(argv=None):
     run.raise_file_limit()
 
     def kiln_command(port):
-        cmd = [args.kiln, "dev", "bench/echo.js", "--port", str(port)]
+        cmd = [args.kiln, "dev", "bench/echo.js", "--quiet", "--port", str(port)]
         if args.max_connections:
             cmd += ["--max-connections", str(args.max_connections)]
         return cmd

@@ -3,6 +3,7 @@
 mod compat;
 mod d1;
 mod hibernate;
+mod watch;
 mod wpt;
 mod wpt_server;
 
@@ -18,10 +19,29 @@ use kiln_host::registry::Registry;
 use kiln_host::routes::Router;
 use kiln_host::server::HttpLimits;
 
+/// `kiln --version`: the release, the engine this binary was built with,
+/// and the newest compatibility date it accepts.
+fn version() -> &'static str {
+  // Made once, for clap, which keeps it for the process's life.
+  Box::leak(
+    format!(
+      "{} (engine: {ENGINE}; compatibility dates up to {})",
+      env!("CARGO_PKG_VERSION"),
+      kiln_host::compat::NEWEST_COMPATIBILITY_DATE
+    )
+    .into_boxed_str(),
+  )
+}
+
+#[cfg(feature = "quickjs")]
+const ENGINE: &str = "QuickJS-ng";
+#[cfg(not(feature = "quickjs"))]
+const ENGINE: &str = "V8";
+
 #[derive(Parser)]
 #[command(
   name = "kiln",
-  version,
+  version = version(),
   about = "A Workers-compatible JavaScript runtime"
 )]
 struct Cli {
@@ -134,6 +154,16 @@ struct DevArgs {
   /// [default: 100000000, Workers' limit].
   #[arg(long, value_name = "BYTES")]
   max_body: Option<u64>,
+  /// Leave out the line per request (method, path, status, time).
+  #[arg(short, long)]
+  quiet: bool,
+  /// Reload a worker when its files or configuration change [default: on
+  /// when kiln runs in a terminal].
+  #[arg(long, conflicts_with = "no_watch")]
+  watch: bool,
+  /// Do not reload on changes.
+  #[arg(long)]
+  no_watch: bool,
 }
 
 fn main() -> ExitCode {
@@ -271,29 +301,9 @@ fn dev(args: DevArgs) -> Result<(), String> {
     let address = listener
       .local_addr()
       .map_err(|e| format!("cannot read the bound address: {e}"))?;
-    let WorkerPlan {
-      mut spec, services, ..
-    } = plan;
-    if let Some(after) = args.evict_after {
-      spec.evict_after = after;
-    }
-    if let Some(after) = args.hibernate_after {
-      spec.hibernate_after = after;
-    }
-    if let Some(timeout) = args.connect_timeout {
-      spec.connect_timeout = timeout;
-    }
-    if let Some(ms) = args.cpu_ms {
-      spec.cpu_limit = std::time::Duration::from_millis(ms);
-    }
-    if let Some(mib) = args.memory_mb {
-      spec.memory_limit = (mib as usize) << 20;
-    }
-
-    spec.services = services
-      .into_iter()
-      .map(|s| (s.binding, s.service))
-      .collect();
+    let tweaks = SpecTweaks::from(&args);
+    let WorkerPlan { spec, services, .. } = plan;
+    let spec = tweaks.apply(spec, services);
     if !spec.crons.is_empty() {
       let list: Vec<&str> = spec.crons.iter().map(|c| c.expression.as_str()).collect();
       eprintln!(
@@ -313,15 +323,89 @@ fn dev(args: DevArgs) -> Result<(), String> {
     max_body_bytes: args.max_body.unwrap_or(defaults.max_body_bytes),
     ..defaults
   };
-  kiln_runtime::start_all(workers, &registry, router, limits).map_err(|e| e.to_string())?;
+  let handles = kiln_runtime::start_all(workers, &registry, router, limits, !args.quiet)
+    .map_err(|e| e.to_string())?;
   for (name, address) in ready {
     // Tests and scripts read these lines to learn the ports.
     println!("kiln: worker \"{name}\" ready on http://{address}");
+  }
+  let watching = match (args.watch, args.no_watch) {
+    (true, _) => true,
+    (_, true) => false,
+    // As wrangler dev, in a terminal; scripts and tests ask for it.
+    _ => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+  };
+  if watching {
+    let workers = sources
+      .iter()
+      .zip(handles)
+      .enumerate()
+      .map(|(i, (source, handle))| watch::Watched {
+        source: source.clone(),
+        overrides: if i == 0 {
+          primary_overrides.clone()
+        } else {
+          other_overrides.clone()
+        },
+        handle,
+      })
+      .collect();
+    watch::start(workers, SpecTweaks::from(&args), registry.clone())?;
   }
   wait_for_signals(
     &registry,
     args.shutdown_grace.unwrap_or(DEFAULT_SHUTDOWN_GRACE),
   )
+}
+
+/// What `kiln dev`'s options change in every worker's spec, at start and at
+/// each reload.
+#[derive(Clone)]
+pub struct SpecTweaks {
+  evict_after: Option<std::time::Duration>,
+  hibernate_after: Option<std::time::Duration>,
+  connect_timeout: Option<std::time::Duration>,
+  cpu_ms: Option<u64>,
+  memory_mb: Option<u64>,
+}
+
+impl SpecTweaks {
+  fn from(args: &DevArgs) -> SpecTweaks {
+    SpecTweaks {
+      evict_after: args.evict_after,
+      hibernate_after: args.hibernate_after,
+      connect_timeout: args.connect_timeout,
+      cpu_ms: args.cpu_ms,
+      memory_mb: args.memory_mb,
+    }
+  }
+
+  pub fn apply(
+    &self,
+    mut spec: config::WorkerSpec,
+    services: Vec<config::ServiceBinding>,
+  ) -> config::WorkerSpec {
+    if let Some(after) = self.evict_after {
+      spec.evict_after = after;
+    }
+    if let Some(after) = self.hibernate_after {
+      spec.hibernate_after = after;
+    }
+    if let Some(timeout) = self.connect_timeout {
+      spec.connect_timeout = timeout;
+    }
+    if let Some(ms) = self.cpu_ms {
+      spec.cpu_limit = std::time::Duration::from_millis(ms);
+    }
+    if let Some(mib) = self.memory_mb {
+      spec.memory_limit = (mib as usize) << 20;
+    }
+    spec.services = services
+      .into_iter()
+      .map(|s| (s.binding, s.service))
+      .collect();
+    spec
+  }
 }
 
 /// How long a shutdown waits for what is in flight by default.

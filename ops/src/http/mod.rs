@@ -28,6 +28,10 @@ pub(crate) struct Pending {
 /// The receiving half of a worker's request queue, kept in the isolate's `OpState`.
 pub struct RequestQueue {
   rx: Rc<AsyncRefCell<mpsc::UnboundedReceiver<IncomingRequest>>>,
+  /// Set when a new isolate takes over the queue (a reload): this one
+  /// takes no more requests and answers those it has.
+  retired: Rc<tokio::sync::Notify>,
+  is_retired: std::cell::Cell<bool>,
   /// Requests handed to JavaScript that have not been answered yet.
   pending: RefCell<HashMap<u32, Pending>>,
   next_id: RefCell<u32>,
@@ -45,10 +49,21 @@ impl RequestQueue {
   pub fn new(rx: SharedReceiver) -> Self {
     Self {
       rx,
+      retired: Rc::new(tokio::sync::Notify::new()),
+      is_retired: std::cell::Cell::new(false),
       pending: RefCell::new(HashMap::new()),
       next_id: RefCell::new(1),
     }
   }
+}
+
+/// Stops this isolate taking requests from the worker's queue: its
+/// dispatch loop ends (`op_kiln_next_requests` answers null), the requests
+/// it has go on, and the next isolate takes the queue.
+pub fn retire(state: &OpState) {
+  let queue = state.borrow::<RequestQueue>();
+  queue.is_retired.set(true);
+  queue.retired.notify_waiters();
 }
 
 /// Answers every request JavaScript was given and has not answered with
@@ -108,9 +123,26 @@ const MAX_BATCH: usize = 256;
 pub async fn op_kiln_next_requests(
   state: Rc<RefCell<OpState>>,
 ) -> Result<Option<Vec<RequestHead>>, JsErrorBox> {
-  let rx = state.borrow().borrow::<RequestQueue>().rx.clone();
-  let mut rx = RcRef::map(rx, |r| r).borrow_mut().await;
-  let Some(first) = rx.recv().await else {
+  let (rx, retired) = {
+    let state = state.borrow();
+    let queue = state.borrow::<RequestQueue>();
+    if queue.is_retired.get() {
+      return Ok(None);
+    }
+    (queue.rx.clone(), queue.retired.clone())
+  };
+  // Made before waiting, so that a retire() from now on ends the wait.
+  let retired = retired.notified();
+  tokio::pin!(retired);
+  let mut rx = tokio::select! {
+    rx = RcRef::map(rx, |r| r).borrow_mut() => rx,
+    _ = retired.as_mut() => return Ok(None),
+  };
+  let first = tokio::select! {
+    first = rx.recv() => first,
+    _ = retired.as_mut() => None,
+  };
+  let Some(first) = first else {
     return Ok(None);
   };
   let mut batch = vec![first];

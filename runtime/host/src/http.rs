@@ -141,8 +141,12 @@ impl Body for ResponseBody {
 
 /// A plain-text response made by kiln itself (the worker could not answer).
 pub fn error_response(status: u16, message: &'static str) -> http::Response<ResponseBody> {
-  let mut response =
-    http::Response::new(ResponseBody::full(Bytes::from_static(message.as_bytes())));
+  text_response(status, Bytes::from_static(message.as_bytes()))
+}
+
+/// The same, for a message made at run time.
+pub fn text_response(status: u16, message: impl Into<Bytes>) -> http::Response<ResponseBody> {
+  let mut response = http::Response::new(ResponseBody::full(message.into()));
   *response.status_mut() =
     http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
   response.headers_mut().insert(

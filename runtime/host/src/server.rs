@@ -27,6 +27,9 @@ pub struct Listener {
   /// The worker's static assets, served before it (or instead of it).
   pub assets: Option<Arc<Assets>>,
   pub limits: HttpLimits,
+  /// Print one line per request (method, path, status, time), as wrangler
+  /// dev does; `kiln dev --quiet` turns it off.
+  pub log_requests: bool,
 }
 
 /// What a listener takes from a client before it refuses: the defences
@@ -111,7 +114,21 @@ pub async fn serve(
       let service = service_fn(move |req| {
         let owner = owner.clone();
         let router = router.clone();
-        async move { Ok::<_, Infallible>(handle(owner, &router, req, local, peer).await) }
+        async move {
+          let log = owner.log_requests.then(|| {
+            (
+              owner.worker.clone(),
+              req.method().clone(),
+              req.uri().path().to_string(),
+              std::time::Instant::now(),
+            )
+          });
+          let response = handle(owner, &router, req, local, peer).await;
+          if let Some((worker, method, path, began)) = log {
+            log_request(&worker, &method, &path, response.status(), began.elapsed());
+          }
+          Ok::<_, Infallible>(response)
+        }
       });
       let limits = owner_limits;
       let conn = http1::Builder::new()
@@ -131,6 +148,24 @@ pub async fn serve(
       }
     });
   }
+}
+
+/// `[worker] GET /path 200 OK (12ms)`: wrangler dev's line, with the
+/// worker's name where it says `wrangler:info`. The query is left out, as
+/// wrangler leaves it out; the time runs to the response's head.
+fn log_request(
+  worker: &str,
+  method: &http::Method,
+  path: &str,
+  status: http::StatusCode,
+  took: std::time::Duration,
+) {
+  println!(
+    "[{worker}] {method} {path} {} {} ({}ms)",
+    status.as_u16(),
+    status.canonical_reason().unwrap_or(""),
+    took.as_millis()
+  );
 }
 
 /// One open HTTP connection in a listener's count, given back when the

@@ -17,4 +17,4 @@ mod worker;
 
 pub use errors::StartupError;
 pub use kiln_ops::websocket::handshake::accept_key as websocket_accept_key;
-pub use worker::{start_all, Worker};
+pub use worker::{check, start_all, ReloadHandle, Reloaded, Worker};

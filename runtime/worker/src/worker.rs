@@ -9,12 +9,13 @@
 //! starts every worker, registers them all, and only then serves any.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::net::TcpListener;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
 
-use deno_core::{JsRuntime, OpState, PollEventLoopOptions};
+use deno_core::{JsRuntime, OpState, PollEventLoopOptions, RcRef};
 use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
 use kiln_host::http::RequestSender;
@@ -33,6 +34,7 @@ struct ServeOrder {
   listener: TcpListener,
   router: Arc<Router>,
   limits: HttpLimits,
+  log_requests: bool,
   done: std::sync::mpsc::Sender<Result<(), StartupError>>,
 }
 
@@ -42,6 +44,77 @@ pub struct Worker {
   pub name: Arc<str>,
   pub requests: RequestSender,
   serve: oneshot::Sender<ServeOrder>,
+  reload: mpsc::UnboundedSender<ReloadOrder>,
+}
+
+/// A new version of a worker (its code, or its configuration) to run in
+/// place of the one running, sent by `kiln dev --watch`.
+pub struct ReloadOrder {
+  pub spec: WorkerSpec,
+  /// How the swap went: how long the old version's requests took to
+  /// finish and the new one to start, or why the new one did not start.
+  pub done: oneshot::Sender<Result<Reloaded, String>>,
+}
+
+/// What a reload did to what the old version had in flight.
+#[derive(Debug)]
+pub struct Reloaded {
+  pub took: std::time::Duration,
+  /// Requests still unanswered when the grace ran out, answered 503.
+  pub cut_requests: usize,
+  /// WebSockets sent Close 1012 (Service Restart).
+  pub closed_websockets: usize,
+}
+
+/// Where `kiln dev --watch` sends a running worker its new versions.
+#[derive(Clone)]
+pub struct ReloadHandle {
+  pub name: Arc<str>,
+  sender: mpsc::UnboundedSender<ReloadOrder>,
+}
+
+impl ReloadHandle {
+  pub fn reload(&self, spec: WorkerSpec) -> oneshot::Receiver<Result<Reloaded, String>> {
+    let (done, result) = oneshot::channel();
+    let _ = self.sender.send(ReloadOrder { spec, done });
+    result
+  }
+}
+
+/// How long a reload lets the old version finish the requests (and
+/// `waitUntil()` work) it has before answering them 503.
+const RELOAD_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `spec`'s script in a throwaway isolate on a thread of its own, to
+/// learn whether it starts, before a reload replaces a working version.
+pub fn check(spec: &WorkerSpec, registry: &Registry) -> Result<(), StartupError> {
+  let spec = spec.clone();
+  let registry = registry.clone();
+  std::thread::Builder::new()
+    .name(format!("check:{}", spec.name))
+    .spawn(move || {
+      let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StartupError(format!("cannot start an event loop: {e}")))?;
+      let local = tokio::task::LocalSet::new();
+      local.block_on(&rt, async move {
+        // Nothing sends to it: the check serves no request.
+        let (_tx, rx) = mpsc::unbounded_channel();
+        let receiver = kiln_ops::http::shared_receiver(rx);
+        let assets = spec
+          .assets
+          .clone()
+          .map(|config| Arc::new(Assets::new(config, spec.has_script, false)));
+        let watch = Watch::new(spec.cpu_limit);
+        start_isolate(&spec, &receiver, &registry, &assets, &watch)
+          .await
+          .map(drop)
+      })
+    })
+    .map_err(|e| StartupError(format!("cannot start a thread: {e}")))?
+    .join()
+    .map_err(|_| StartupError("the check of the new version stopped".to_string()))?
 }
 
 impl Worker {
@@ -67,12 +140,14 @@ impl Worker {
     listener: TcpListener,
     router: Arc<Router>,
     limits: HttpLimits,
+    log_requests: bool,
   ) -> Result<(), StartupError> {
     let (done, result) = std::sync::mpsc::channel();
     let order = ServeOrder {
       listener,
       router,
       limits,
+      log_requests,
       done,
     };
     let stopped = || StartupError(format!("worker \"{}\" stopped before serving", self.name));
@@ -83,13 +158,15 @@ impl Worker {
 
 /// Starts every worker, adds each to `registry`, then serves each one's
 /// listener: every worker a route or service binding names is registered
-/// before the first request is accepted.
+/// before the first request is accepted. `log_requests` prints a line per
+/// request.
 pub fn start_all(
   workers: Vec<(WorkerSpec, TcpListener)>,
   registry: &Registry,
   router: Arc<Router>,
   limits: HttpLimits,
-) -> Result<(), StartupError> {
+  log_requests: bool,
+) -> Result<Vec<ReloadHandle>, StartupError> {
   // A queue has one consumer; messages sent before it starts wait for it.
   let mut consumers: Vec<(&str, &str)> = Vec::new();
   for (spec, _) in &workers {
@@ -117,14 +194,19 @@ pub fn start_all(
   for (worker, _) in &started {
     registry.insert(&worker.name, worker.requests.clone());
   }
+  let mut handles = Vec::with_capacity(started.len());
   for (worker, listener) in started {
-    worker.serve(listener, router.clone(), limits)?;
+    handles.push(ReloadHandle {
+      name: worker.name.clone(),
+      sender: worker.reload.clone(),
+    });
+    worker.serve(listener, router.clone(), limits, log_requests)?;
   }
-  Ok(())
+  Ok(handles)
 }
 
 fn run_thread(
-  spec: WorkerSpec,
+  mut spec: WorkerSpec,
   registry: Registry,
   ready: std::sync::mpsc::Sender<Result<Worker, StartupError>>,
 ) {
@@ -170,6 +252,7 @@ fn run_thread(
       requests: tx.clone(),
       assets: assets.clone(),
       limits: HttpLimits::default(),
+      log_requests: false,
     };
     let crons = spec.crons.clone();
     let consumers = spec.queue_consumers.clone();
@@ -184,6 +267,7 @@ fn run_thread(
     tokio::task::spawn_local(async move {
       let Ok(order) = serve_rx.await else { return };
       owner.limits = order.limits;
+      owner.log_requests = order.log_requests;
       match tokio::net::TcpListener::from_std(order.listener) {
         Ok(listener) => {
           let _ = order.done.send(Ok(()));
@@ -219,11 +303,14 @@ fn run_thread(
         }
       }
     });
+    let (reload_tx, mut reloads) = mpsc::unbounded_channel::<ReloadOrder>();
     let _ = ready.send(Ok(Worker {
       name,
       requests: tx,
       serve: serve_tx,
+      reload: reload_tx,
     }));
+    let mut reloads_open = true;
     // The event loop only ends when nothing is pending, which for a serving
     // worker means its request queue was closed. An error that escaped
     // JavaScript is reported and the worker keeps serving; an isolate
@@ -241,8 +328,42 @@ fn run_thread(
           (None, Poll::Ready(result)) => Poll::Ready(Ok(result)),
           (None, Poll::Pending) => Poll::Pending,
         }
-      })
-      .await;
+      });
+      let next = tokio::select! {
+        order = reloads.recv(), if reloads_open => Next::Reload(order),
+        polled = polled => Next::Polled(polled),
+      };
+      let polled = match next {
+        Next::Polled(polled) => polled,
+        Next::Reload(None) => {
+          reloads_open = false;
+          continue;
+        }
+        Next::Reload(Some(order)) => {
+          match reload(js, &spec, order.spec, &receiver, &registry, &assets, &watch).await {
+            Ok((new_js, new_spec, reloaded)) => {
+              js = new_js;
+              spec = new_spec;
+              let _ = order.done.send(Ok(reloaded));
+            }
+            Err(e) => {
+              let _ = order.done.send(Err(e.clone()));
+              // The old isolate is gone and the new one did not start:
+              // until a reload brings one that does, the worker answers
+              // every request with why.
+              match until_a_version_starts(&mut reloads, &receiver, &registry, &assets, &watch, e).await {
+                Some((new_js, new_spec)) => {
+                  js = new_js;
+                  spec = new_spec;
+                }
+                None => break,
+              }
+            }
+          }
+          *current.borrow_mut() = js.op_state();
+          continue;
+        }
+      };
       match polled {
         Ok(Ok(())) => break,
         Ok(Err(e)) => eprintln!("[{}] {}", spec.name, describe_core_error(&e)),
@@ -290,6 +411,134 @@ fn run_thread(
       }
     }
   });
+}
+
+/// Replaces the running isolate `js` by one of `new_spec`, as a deploy
+/// replaces a version: the old one takes no new requests (they wait in the
+/// queue for the new one), sends Close 1012 (Service Restart) on its
+/// WebSockets, and has RELOAD_GRACE to answer the requests and finish the
+/// `waitUntil()` work it has; what is left then is answered 503. Then the
+/// new isolate starts and takes the queue. On an error the old isolate is
+/// already gone.
+async fn reload(
+  mut js: JsRuntime,
+  spec: &WorkerSpec,
+  new_spec: WorkerSpec,
+  receiver: &kiln_ops::http::SharedReceiver,
+  registry: &Registry,
+  assets: &Option<Arc<Assets>>,
+  watch: &Arc<Watch>,
+) -> Result<(JsRuntime, WorkerSpec, Reloaded), String> {
+  let began = std::time::Instant::now();
+  let closed_websockets = {
+    let state = js.op_state();
+    let state = state.borrow();
+    kiln_ops::http::retire(&state);
+    kiln_ops::websocket::close_connections(&state, 1012, "Service Restart")
+  };
+  let deadline = tokio::time::Instant::now() + RELOAD_GRACE;
+  loop {
+    let busy = {
+      let state = js.op_state();
+      let state = state.borrow();
+      kiln_ops::http::in_flight(&state)
+        + state.borrow::<kiln_ops::worker::WaitUntil>().0.get()
+        + kiln_ops::websocket::open_connections(&state)
+    };
+    if busy == 0 || tokio::time::Instant::now() >= deadline {
+      break;
+    }
+    let step = tokio::time::sleep(std::time::Duration::from_millis(10));
+    tokio::pin!(step);
+    let _ = std::future::poll_fn(|cx| {
+      watch.enter();
+      let poll = js.poll_event_loop(cx, PollEventLoopOptions::default());
+      watch.leave();
+      if let Poll::Ready(Err(e)) = &poll {
+        eprintln!("[{}] {}", spec.name, describe_core_error(e));
+      }
+      // Polled again after the step, whatever the loop said.
+      match step.as_mut().poll(cx) {
+        Poll::Ready(()) => Poll::Ready(()),
+        Poll::Pending if poll.is_ready() => Poll::Ready(()),
+        Poll::Pending => Poll::Pending,
+      }
+    })
+    .await;
+    let _ = watch.take_exceeded();
+  }
+  let cut_requests = {
+    let state = js.op_state();
+    let state = state.borrow();
+    kiln_ops::http::fail_pending(
+      &state,
+      503,
+      "Your worker restarted mid-request (kiln dev reloaded it). Please send the request again.\n",
+    )
+  };
+  // The old isolate goes first: two isolates of one thread must end in
+  // the reverse of the order they were made.
+  drop(js);
+  let new_js = start_isolate(&new_spec, receiver, registry, assets, watch)
+    .await
+    .map_err(|e| e.to_string())?;
+  Ok((
+    new_js,
+    new_spec,
+    Reloaded {
+      took: began.elapsed(),
+      cut_requests,
+      closed_websockets,
+    },
+  ))
+}
+
+/// A worker without a running version: answers every request 503 with
+/// `why` until a reload brings a version that starts.
+async fn until_a_version_starts(
+  reloads: &mut mpsc::UnboundedReceiver<ReloadOrder>,
+  receiver: &kiln_ops::http::SharedReceiver,
+  registry: &Registry,
+  assets: &Option<Arc<Assets>>,
+  watch: &Arc<Watch>,
+  mut why: String,
+) -> Option<(JsRuntime, WorkerSpec)> {
+  loop {
+    let next_request = async {
+      let mut rx = RcRef::map(receiver.clone(), |r| r).borrow_mut().await;
+      rx.recv().await
+    };
+    tokio::select! {
+      order = reloads.recv() => {
+        let order = order?;
+        match start_isolate(&order.spec, receiver, registry, assets, watch).await {
+          Ok(js) => {
+            let _ = order.done.send(Ok(Reloaded {
+              took: std::time::Duration::ZERO,
+              cut_requests: 0,
+              closed_websockets: 0,
+            }));
+            return Some((js, order.spec));
+          }
+          Err(e) => {
+            why = e.to_string();
+            let _ = order.done.send(Err(why.clone()));
+          }
+        }
+      }
+      request = next_request => {
+        let request = request?;
+        let text = format!("The worker's new version did not start; kiln dev waits for a change that fixes it.\n{why}\n");
+        let _ = request.reply.send(kiln_host::http::text_response(503, text));
+      }
+    }
+  }
+}
+
+/// What woke the worker's loop.
+enum Next {
+  Polled(Result<Result<(), deno_core::error::CoreError>, Exceeded>),
+  Reload(Option<ReloadOrder>),
 }
 
 /// Creates the worker's isolate (its request queue `receiver`, its limits
