@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use kiln_host::compat::{FlagDate, Reason, Resolved, FLAGS};
+use kiln_host::compat::{FlagDate, Reason, Resolved, FLAGS, IMPLEMENTED};
 use kiln_host::config::{self, Source};
 use serde_json::json;
 
@@ -64,6 +64,15 @@ pub fn run(args: CompatArgs) -> Result<(), String> {
   Ok(())
 }
 
+/// Whether kiln follows a flag or only accepts it.
+fn kiln_column(flag: &str) -> &'static str {
+  if IMPLEMENTED.contains(&flag) {
+    "implemented"
+  } else {
+    "no effect"
+  }
+}
+
 fn default_date(date: FlagDate) -> serde_json::Value {
   match date {
     FlagDate::None => serde_json::Value::Null,
@@ -96,6 +105,7 @@ fn as_json(resolved: &Resolved) -> serde_json::Value {
         "default_date": default_date(def.date),
         "experimental": def.experimental,
         "reason": reason_json(resolved.reasons[i]),
+        "kiln": kiln_column(def.enable),
         "explanation": resolved.reasons[i].to_string(),
       })
     })
@@ -127,16 +137,20 @@ fn as_table(resolved: &Resolved, all: bool, source: Option<&Source>) -> String {
     .map(|(i, def)| (i, def.enable))
     .collect();
   let width = rows.iter().map(|(_, n)| n.len()).max().unwrap_or(4).max(4);
-  out.push_str(&format!("{:<width$}  {:<3}  WHY\n", "FLAG", "ON"));
+  out.push_str(&format!(
+    "{:<width$}  {:<3}  {:<11}  WHY\n",
+    "FLAG", "ON", "KILN"
+  ));
   for (i, name) in &rows {
     let on = if resolved.flags.get(*i) { "on" } else { "off" };
+    let kiln = kiln_column(name);
     let experimental = if FLAGS[*i].experimental {
       " [experimental]"
     } else {
       ""
     };
     out.push_str(&format!(
-      "{name:<width$}  {on:<3}  {}{experimental}\n",
+      "{name:<width$}  {on:<3}  {kiln:<11}  {}{experimental}\n",
       resolved.reasons[*i]
     ));
   }
@@ -145,6 +159,10 @@ fn as_table(resolved: &Resolved, all: bool, source: Option<&Source>) -> String {
   if !all {
     out.push_str(" Flags that are off and have no default date are hidden; --all lists them.");
   }
+  out.push_str(&format!(
+    "\nKILN: \"implemented\" where kiln follows the flag ({} flags); \"no effect\" where kiln accepts it but behaves the same with it on or off.",
+    IMPLEMENTED.len()
+  ));
   out.push('\n');
   out
 }

@@ -252,6 +252,15 @@ fn dev(args: DevArgs) -> Result<(), String> {
         if !plan.warnings.is_empty() {
           eprint!("warning: {}", plan.warnings);
         }
+        // Named flags kiln accepts without effect, once each at start-up.
+        for flag in plan.spec.compat.named_without_effect() {
+          let missing = kiln_host::compat::missing_effect(flag)
+            .unwrap_or("kiln accepts it but behaves the same with it on or off");
+          eprintln!(
+            "warning: worker \"{}\": compatibility flag {flag} has no effect in kiln: {missing} (kiln compat lists what kiln implements)",
+            plan.spec.name
+          );
+        }
         for file in &plan.secrets_from {
           // Names only: a secret's value is never printed.
           eprintln!(
@@ -325,10 +334,6 @@ fn dev(args: DevArgs) -> Result<(), String> {
   };
   let handles = kiln_runtime::start_all(workers, &registry, router, limits, !args.quiet)
     .map_err(|e| e.to_string())?;
-  for (name, address) in ready {
-    // Tests and scripts read these lines to learn the ports.
-    println!("kiln: worker \"{name}\" ready on http://{address}");
-  }
   let watching = match (args.watch, args.no_watch) {
     (true, _) => true,
     (_, true) => false,
@@ -351,6 +356,12 @@ fn dev(args: DevArgs) -> Result<(), String> {
       })
       .collect();
     watch::start(workers, SpecTweaks::from(&args), registry.clone())?;
+  }
+  // Printed once changes are watched: an edit made after this line is
+  // never missed.
+  for (name, address) in ready {
+    // Tests and scripts read these lines to learn the ports.
+    println!("kiln: worker \"{name}\" ready on http://{address}");
   }
   wait_for_signals(
     &registry,

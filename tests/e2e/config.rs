@@ -225,6 +225,26 @@ fn kiln_compat_explains_a_date() {
     line.contains(" on ") && line.ends_with("default since 2026-04-07"),
     "{line}"
   );
+  // And whether kiln follows the flag or only accepts it.
+  assert!(line.contains(" implemented "), "{line}");
+  let exit = run_to_exit(
+    &workers_dir(),
+    &[
+      "compat",
+      "--date",
+      "2026-05-01",
+      "--flags",
+      "nodejs_compat",
+      "--json",
+    ],
+  );
+  let report: serde_json::Value = serde_json::from_str(&exit.stdout).unwrap();
+  assert_eq!(flag(&report, "nodejs_compat")["enabled"], true);
+  assert_eq!(flag(&report, "nodejs_compat")["kiln"], "no effect");
+  assert_eq!(
+    flag(&report, "web_socket_compression")["kiln"],
+    "implemented"
+  );
 
   let exit = run_to_exit(
     &workers_dir(),

@@ -279,3 +279,23 @@ async fn a_configuration_change_reloads_with_the_new_vars() {
   );
   assert_eq!(kiln.get("/env").await.text(), "bonjour");
 }
+
+#[tokio::test]
+async fn a_named_flag_kiln_does_not_follow_is_a_warning_at_start_up() {
+  let dir = project("one");
+  write(
+    dir.path(),
+    "wrangler.toml",
+    &WRANGLER_TOML.replace(
+      "[vars]",
+      "compatibility_flags = [\"nodejs_compat\"]\n[vars]",
+    ),
+  );
+  let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
+  assert_eq!(kiln.get("/").await.text(), "one");
+  let out = kiln.output();
+  let warning = "warning: worker \"w\": compatibility flag nodejs_compat has no effect in kiln: `node:` modules";
+  assert_eq!(out.matches(warning).count(), 1, "{out}");
+  // Flags it implies are not named, and not warned about.
+  assert!(!out.contains("flag nodejs_compat_v2"), "{out}");
+}

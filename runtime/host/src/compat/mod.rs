@@ -14,6 +14,37 @@ pub const NEWEST_COMPATIBILITY_DATE: &str = "2026-11-24";
 /// not today), with a warning when a configuration file exists.
 pub const DEFAULT_COMPATIBILITY_DATE: &str = "2026-11-17";
 
+/// The flags whose behaviour kiln implements: its code reads each of them
+/// (`flags.has("…")` in js/, `.contains(&"…")` in Rust, which a test checks
+/// against this list). Every other flag is accepted without effect: kiln
+/// behaves the same with it on or off.
+pub const IMPLEMENTED: [&str; 11] = [
+  "assets_navigation_prefers_asset_serving",
+  "delete_all_deletes_alarm",
+  "increase_websocket_message_size",
+  "pedantic_wpt",
+  "queue_consumer_no_wait_for_wait_until",
+  "queues_json_messages",
+  "upper_case_all_http_methods",
+  "web_socket_auto_reply_to_close",
+  "web_socket_compression",
+  "websocket_close_reason_byte_limit",
+  "websocket_standard_binary_type",
+];
+
+/// What a user would miss from a flag kiln accepts without effect, for the
+/// flags where it shows; the others get a general sentence.
+pub fn missing_effect(flag: &str) -> Option<&'static str> {
+  Some(match flag {
+    "nodejs_compat" | "nodejs_compat_v2" => {
+      "`node:` modules (node:buffer, node:events, ...) and the Node.js globals are not available; an import of one is a start-up error"
+    }
+    "nodejs_als" => "node:async_hooks (AsyncLocalStorage) is not available",
+    "python_workers" => "Python workers do not run",
+    _ => return None,
+  })
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum FlagDate {
   /// Off unless named.
@@ -162,6 +193,22 @@ pub struct Resolved {
 }
 
 impl Resolved {
+  /// The flags the worker names in `compatibility_flags` (or on the command
+  /// line) that kiln accepts without effect: a user who names a flag
+  /// expects what it does.
+  pub fn named_without_effect(&self) -> Vec<&'static str> {
+    FLAGS
+      .iter()
+      .enumerate()
+      .filter(|(i, def)| {
+        self.flags.get(*i)
+          && self.reasons[*i] == Reason::Named
+          && !IMPLEMENTED.contains(&def.enable)
+      })
+      .map(|(_, def)| def.enable)
+      .collect()
+  }
+
   /// The enable names of every flag that is on, in table order.
   pub fn enabled_names(&self) -> Vec<&'static str> {
     FLAGS

@@ -231,3 +231,45 @@ fn today_is_a_real_date() {
   assert!(today >= CompatDate::parse("2026-01-01").unwrap());
   assert!(CompatDate::parse(&today.to_string()).is_some());
 }
+
+/// IMPLEMENTED lists exactly the flags kiln's code reads: `flags.has("…")`
+/// in js/ and `.contains(&"…")` in the Rust of ops/ and runtime/.
+#[test]
+fn implemented_flags_are_the_ones_the_code_reads() {
+  let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+  let mut read = std::collections::BTreeSet::new();
+  let mut files = Vec::new();
+  for dir in ["js", "ops/src", "runtime/worker/src", "runtime/host/src"] {
+    collect(&root.join(dir), &mut files);
+  }
+  let patterns = [
+    regex::Regex::new(r#"flags\.has\("([a-z0-9_]+)"\)"#).unwrap(),
+    regex::Regex::new(r#"\.contains\(&"([a-z0-9_]+)"\)"#).unwrap(),
+  ];
+  for file in files {
+    let text = std::fs::read_to_string(&file).unwrap();
+    for pattern in &patterns {
+      for found in pattern.captures_iter(&text) {
+        if FLAGS.iter().any(|f| f.enable == &found[1]) {
+          read.insert(found[1].to_string());
+        }
+      }
+    }
+  }
+  let listed: std::collections::BTreeSet<String> =
+    IMPLEMENTED.iter().map(|s| s.to_string()).collect();
+  assert_eq!(read, listed);
+}
+
+fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+  for entry in std::fs::read_dir(dir).unwrap() {
+    let path = entry.unwrap().path();
+    if path.is_dir() {
+      collect(&path, out);
+    } else if matches!(path.extension().and_then(|e| e.to_str()), Some("rs" | "js"))
+      && !path.ends_with("compat/tests.rs")
+    {
+      out.push(path);
+    }
+  }
+}
