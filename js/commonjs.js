@@ -1,5 +1,5 @@
 // `kiln:commonjs`: require() for the CommonJS files of a worker's npm
-// packages. runtime/worker/src/commonjs.rs turns each such file into a
+// packages, as they run in wrangler's esbuild bundle. runtime/worker/src/commonjs.rs turns each such file into a
 // module that calls define() with the file wrapped in a function and the
 // files its require() calls name, already imported; load() runs a file's
 // function at its first require(), as Node and esbuild's bundles do, and
@@ -20,8 +20,6 @@ const hasOwn = Object.hasOwn;
 const create = Object.create;
 const JSONParse = JSON.parse;
 const Err = Error;
-const URLClass = URL;
-const decode = decodeURIComponent;
 
 const records = new SafeMap();
 // ES modules required from CommonJS, as esbuild's __toCommonJS makes them:
@@ -32,10 +30,6 @@ export function define(url, dependencies, factory) {
   if (!call.call(mapHas, records, url)) {
     call.call(mapSet, records, url, { url, dependencies, factory, module: null });
   }
-}
-
-function filePath(url) {
-  return decode(new URLClass(url).pathname);
 }
 
 function esModuleFace(namespace) {
@@ -51,13 +45,13 @@ function esModuleFace(namespace) {
   return face;
 }
 
-function requireFrom(record, parent) {
-  const require = function require(id) {
+function requireFrom(record) {
+  return function require(id) {
     const found = typeof id === "string" && hasOwn(record.dependencies, id) ? record.dependencies[id] : undefined;
     if (found === undefined) {
       throw new Err(`Dynamic require of "${id}" is not supported`);
     }
-    if (found.commonjs !== undefined) return load(found.commonjs, parent);
+    if (found.commonjs !== undefined) return load(found.commonjs);
     if (found.namespace !== undefined) return esModuleFace(found.namespace);
     if (found.json !== undefined) {
       if (found.value === undefined) found.value = JSONParse(found.json);
@@ -65,43 +59,20 @@ function requireFrom(record, parent) {
     }
     throw new Err(found.fails);
   };
-  require.resolve = function resolve(id) {
-    const found = record.dependencies[id];
-    if (found !== undefined && found.commonjs !== undefined) return filePath(found.commonjs);
-    throw new Err(`Cannot resolve "${id}" from ${filePath(record.url)}`);
-  };
-  require.cache = create(null);
-  return require;
 }
 
-export function load(url, parent = null) {
+// What esbuild's bundle gives a CommonJS file, and no more: `module` holds
+// `exports` only, top-level `this` is `exports`, there is no `__filename`.
+export function load(url) {
   const record = call.call(mapGet, records, url);
   if (record === undefined) {
     throw new Err(`CommonJS module ${url} was not defined`);
   }
   if (record.module !== null) return record.module.exports;
-  const filename = filePath(url);
-  const dirname = filename.slice(0, filename.lastIndexOf("/")) || "/";
-  const module = {
-    id: filename,
-    filename,
-    path: dirname,
-    exports: {},
-    loaded: false,
-    parent,
-    children: [],
-    paths: [],
-  };
-  if (parent !== null) parent.children.push(module);
+  const module = { exports: {} };
   record.module = module;
-  module.require = requireFrom(record, module);
-  try {
-    call.call(record.factory, module.exports, module.exports, module.require, module, filename, dirname);
-  } catch (e) {
-    // As Node: a file that threw is run again by the next require().
-    record.module = null;
-    throw e;
-  }
-  module.loaded = true;
+  // A file that throws is not run again: the next require() gets what it
+  // exported before it threw, as in esbuild's bundle.
+  call.call(record.factory, module.exports, module.exports, requireFrom(record), module);
   return module.exports;
 }

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use kiln_tests::workerd::TempDir;
+use kiln_tests::wrangler::Wrangler;
 use kiln_tests::ws::WsClient;
 use kiln_tests::{crash_lines, repo_dir, run_to_exit, Kiln};
 use serde_json::json;
@@ -108,8 +109,7 @@ async fn commonjs_runs_as_node_and_esbuild_run_it() {
       // default, as esbuild gives it.
       "interop": "the default of a transpiled module",
       "thisIsExports": true,
-      "filename": true,
-      "dirname": true,
+      "filename": "undefined",
       // `process.env.NODE_ENV`, defined as wrangler dev defines it.
       "mode": "development",
       // Named imports of a CommonJS module.
@@ -117,6 +117,41 @@ async fn commonjs_runs_as_node_and_esbuild_run_it() {
       "dynamicRequire": "Error: Dynamic require of \"./lib/b\" is not supported",
     })
   );
+}
+
+/// The same project under `wrangler dev` (esbuild's bundle on workerd):
+/// every JSON route answers what kiln answers. This is what the hand-written
+/// expectations above are checked against.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_as_under_wrangler_dev() {
+  let state = TempDir::new("hono-wrangler");
+  let wrangler = Wrangler::start_project(&hono_app(), state.path());
+  let kiln = start_hono_app();
+  let mut compared = 0;
+  for path in ["/", "/json/sensor", "/packages", "/commonjs", "/page"] {
+    let headers = [("cookie", "flavour=mint")];
+    let reference =
+      kiln_tests::send(wrangler.addr, "GET", path, &headers, Default::default()).await;
+    let ours = kiln.request("GET", path, &headers, Vec::<u8>::new()).await;
+    assert_eq!(
+      reference.status,
+      200,
+      "wrangler dev: GET {path}: {}\n{}",
+      reference.text(),
+      wrangler.output()
+    );
+    assert_eq!(
+      (ours.status, ours.text()),
+      (reference.status, reference.text()),
+      "GET {path}: kiln, then wrangler dev"
+    );
+    assert_eq!(
+      ours.header("x-powered-by"),
+      reference.header("x-powered-by")
+    );
+    compared += 1;
+  }
+  assert_eq!(compared, 5);
 }
 
 #[tokio::test]

@@ -127,6 +127,31 @@ impl Wrangler {
     Self::start_with(config, persist_to, &[])
   }
 
+  /// `wrangler dev` in a project's own folder, not a copy: a project with
+  /// its node_modules and sources in subfolders (tests/projects). wrangler
+  /// writes its build output under the project's `.wrangler/`, which git
+  /// ignores.
+  pub fn start_project(project: &Path, persist_to: &Path) -> Wrangler {
+    let bin = wrangler_bin();
+    std::fs::create_dir_all(persist_to).expect("create the state folder");
+    let mut attempt = 0;
+    loop {
+      attempt += 1;
+      match Self::try_start(
+        &bin,
+        project,
+        Path::new("wrangler.toml"),
+        persist_to,
+        &[],
+        false,
+      ) {
+        Ok(wrangler) => return wrangler,
+        Err(why) if attempt < 3 && why.contains("Address already in use") => continue,
+        Err(why) => panic!("{why}"),
+      }
+    }
+  }
+
   /// The same with more arguments for `wrangler dev` (`--env staging`).
   pub fn start_with(config: &Path, persist_to: &Path, extra: &[&str]) -> Wrangler {
     let bin = wrangler_bin();
@@ -138,7 +163,7 @@ impl Wrangler {
     let mut attempt = 0;
     loop {
       attempt += 1;
-      match Self::try_start(&bin, source, config_name.as_ref(), persist_to, extra) {
+      match Self::try_start(&bin, source, config_name.as_ref(), persist_to, extra, true) {
         Ok(wrangler) => return wrangler,
         Err(why) if attempt < 3 && why.contains("Address already in use") => continue,
         Err(why) => panic!("{why}"),
@@ -152,10 +177,16 @@ impl Wrangler {
     config_name: &Path,
     persist_to: &Path,
     extra: &[&str],
+    copy: bool,
   ) -> Result<Wrangler, String> {
     let work_dir = TempDir::new("wrangler");
-    let project = work_dir.path().join("worker");
-    copy_files(source, &project);
+    let project = if copy {
+      let project = work_dir.path().join("worker");
+      copy_files(source, &project);
+      project
+    } else {
+      source.to_path_buf()
+    };
     let home = work_dir.path().join("home");
     let mut child = dev_command(bin, config_name, &project, &home)
       .arg("--persist-to")

@@ -14,7 +14,10 @@
 //!
 //! A `require()` of anything but a string literal throws esbuild's
 //! "Dynamic require of ... is not supported", which is what the same code
-//! does once bundled by wrangler.
+//! does once bundled by wrangler. As in that bundle, the function gets
+//! `exports`, `require` and `module` only (no `__filename`, `__dirname`,
+//! `require.resolve`), and top-level `this` is `exports`: a package that
+//! needs more fails under kiln as it would fail deployed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -190,7 +193,7 @@ pub fn definition(url: &str, source: &str, dependencies: &[(String, Dependency)]
     None => source.to_string(),
   };
   format!(
-    "{head} __kiln_define({}, {{ {} }}, function (exports, require, module, __filename, __dirname) {{{source}\n}});\n",
+    "{head} __kiln_define({}, {{ {} }}, function (exports, require, module) {{{source}\n}});\n",
     json(url),
     table.join(", ")
   )

@@ -12,9 +12,9 @@ exports.data = data.answer;
 exports.esm = { named: esm.named, defaultExport: esm.default, esModule: esm.__esModule === true };
 exports.serverOnly = typeof serverOnly === "object" && Object.keys(serverOnly).length === 0;
 exports.interop = transpiled.default;
+// As in wrangler's bundle: top-level `this` is exports, no __filename.
 exports.thisIsExports = this === module.exports;
-exports.filename = __filename.endsWith("/cjs-lib/index.js");
-exports.dirname = __dirname.endsWith("/cjs-lib");
+exports.filename = typeof __filename;
 // wrangler dev's esbuild defines this; kiln does the same.
 exports.mode = process.env.NODE_ENV;
 exports.dynamic = (name) => require(name);
