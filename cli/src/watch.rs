@@ -33,6 +33,20 @@ pub struct Watched {
   pub handle: ReloadHandle,
 }
 
+/// What a reload cannot change in a running process: the listener, the
+/// routes, and the tasks and assets set up when the worker began serving.
+#[derive(PartialEq)]
+struct FixedAtStart(String);
+
+impl FixedAtStart {
+  fn of(plan: &config::WorkerPlan) -> FixedAtStart {
+    FixedAtStart(format!(
+      "{:?} {:?} {:?} {:?} {:?}",
+      plan.dev, plan.routes, plan.spec.crons, plan.spec.queue_consumers, plan.spec.assets
+    ))
+  }
+}
+
 /// Changes closer together than this are one reload: an editor's save is
 /// often several writes.
 const SETTLE: Duration = Duration::from_millis(100);
@@ -54,8 +68,11 @@ pub fn start(workers: Vec<Watched>, tweaks: SpecTweaks, registry: Registry) -> R
   })
   .map_err(|e| format!("cannot watch for changes: {e}"))?;
   let mut scopes = Vec::new();
+  let mut fixed = Vec::new();
   for worker in &workers {
-    let scope = Scope::of(&worker.source, &worker.overrides)?;
+    let plan = config::plan_worker(&worker.source, &worker.overrides)?;
+    fixed.push(FixedAtStart::of(&plan));
+    let scope = Scope::of(&worker.source, &plan);
     watcher
       .watch(&scope.root, RecursiveMode::Recursive)
       .map_err(|e| format!("cannot watch {}: {e}", scope.root.display()))?;
@@ -80,14 +97,21 @@ pub fn start(workers: Vec<Watched>, tweaks: SpecTweaks, registry: Registry) -> R
         {
           changed.insert(path);
         }
-        for (worker, scope) in workers.iter().zip(&scopes) {
+        for ((worker, scope), fixed) in workers.iter().zip(&scopes).zip(&fixed) {
           let mine: Vec<&PathBuf> = changed.iter().filter(|p| scope.covers(p)).collect();
           // An editor's or sed's temporary files are gone by now; the line
           // names the files that are there (or, if none is, what went).
           let there: Vec<&PathBuf> = mine.iter().copied().filter(|p| p.exists()).collect();
           let named = if there.is_empty() { &mine } else { &there };
           if let Some(first) = named.first() {
-            reload(worker, &tweaks, &registry, &scope.show(first), named.len());
+            reload(
+              worker,
+              fixed,
+              &tweaks,
+              &registry,
+              &scope.show(first),
+              named.len(),
+            );
           }
         }
       }
@@ -107,8 +131,7 @@ struct Scope {
 }
 
 impl Scope {
-  fn of(source: &Source, overrides: &Overrides) -> Result<Scope, String> {
-    let plan = config::plan_worker(source, overrides)?;
+  fn of(source: &Source, plan: &config::WorkerPlan) -> Scope {
     let config_dir = match source {
       Source::Config(path) => path
         .canonicalize()
@@ -116,11 +139,11 @@ impl Scope {
         .and_then(|p| p.parent().map(Path::to_path_buf)),
       Source::Script(_) => None,
     };
-    Ok(Scope {
+    Scope {
       root: plan.spec.root.clone(),
       config_dir,
       state_dir: plan.spec.state_dir.clone(),
-    })
+    }
   }
 
   fn covers(&self, path: &Path) -> bool {
@@ -149,7 +172,14 @@ impl Scope {
   }
 }
 
-fn reload(worker: &Watched, tweaks: &SpecTweaks, registry: &Registry, first: &str, count: usize) {
+fn reload(
+  worker: &Watched,
+  fixed: &FixedAtStart,
+  tweaks: &SpecTweaks,
+  registry: &Registry,
+  first: &str,
+  count: usize,
+) {
   let name = &worker.handle.name;
   let began = Instant::now();
   let what = if count > 1 {
@@ -173,6 +203,11 @@ fn reload(worker: &Watched, tweaks: &SpecTweaks, registry: &Registry, first: &st
       plan.spec.name
     );
     return;
+  }
+  if FixedAtStart::of(&plan) != *fixed {
+    eprintln!(
+      "kiln: worker \"{name}\": changes to the port, ip, routes, cron triggers, queue consumers or [assets] take effect when kiln starts again"
+    );
   }
   let spec = tweaks.apply(plan.spec, plan.services);
   if let Err(e) = kiln_runtime::check(&spec, registry) {

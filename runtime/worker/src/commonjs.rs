@@ -44,8 +44,14 @@ pub struct Analysis {
   pub reexports: Vec<String>,
 }
 
-fn cache() -> &'static Mutex<HashMap<PathBuf, (Arc<str>, Arc<Analysis>)>> {
-  static CACHE: OnceLock<Mutex<HashMap<PathBuf, (Arc<str>, Arc<Analysis>)>>> = OnceLock::new();
+/// Each file's analysis, with the source it was made from.
+type Analyses = Mutex<HashMap<PathBuf, (Arc<str>, Arc<Analysis>)>>;
+
+/// The file a re-export leads to, and its analysis.
+pub type Reexported = Option<(PathBuf, Arc<Analysis>)>;
+
+fn cache() -> &'static Analyses {
+  static CACHE: OnceLock<Analyses> = OnceLock::new();
   CACHE.get_or_init(Default::default)
 }
 
@@ -232,7 +238,7 @@ pub fn face(url: &str, names: &BTreeSet<String>, node_mode: bool) -> String {
 pub fn exported_names(
   file: &Path,
   analysis: Arc<Analysis>,
-  reexport: &mut dyn FnMut(&Path, &str) -> Option<(PathBuf, Arc<Analysis>)>,
+  reexport: &mut dyn FnMut(&Path, &str) -> Reexported,
 ) -> BTreeSet<String> {
   let mut names = BTreeSet::new();
   let mut seen = BTreeSet::new();

@@ -330,7 +330,7 @@ fn run_thread(
         }
       });
       let next = tokio::select! {
-        order = reloads.recv(), if reloads_open => Next::Reload(order),
+        order = reloads.recv(), if reloads_open => Next::Reload(order.map(Box::new)),
         polled = polled => Next::Polled(polled),
       };
       let polled = match next {
@@ -538,7 +538,7 @@ async fn until_a_version_starts(
 /// What woke the worker's loop.
 enum Next {
   Polled(Result<Result<(), deno_core::error::CoreError>, Exceeded>),
-  Reload(Option<ReloadOrder>),
+  Reload(Option<Box<ReloadOrder>>),
 }
 
 /// Creates the worker's isolate (its request queue `receiver`, its limits
