@@ -89,7 +89,7 @@ class ProjectServer(run.Server):
     """A server started in the project's folder (wrangler and kiln read its
     configuration from there)."""
 
-    def __init__(self, name, command):
+    def __init__(self, command):
         self.port = run.free_port()
         self.output = tempfile.TemporaryFile()
         self.started = time.monotonic()
@@ -99,9 +99,9 @@ class ProjectServer(run.Server):
         self.pid = self.proc.pid
 
 
-def start(name, command):
+def start(command):
     """(server, milliseconds to the first 200) or (None, failure)."""
-    server = ProjectServer(name, command)
+    server = ProjectServer(command)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         status = get_status(server.port)
@@ -116,6 +116,22 @@ def start(name, command):
     failure = run.failed(f"no 200 from GET / within {START_TIMEOUT_S} s", output_tail=server.output_tail())
     server.stop()
     return None, failure
+
+
+def runs(command, count, measure):
+    """`count` fresh starts of a server, each measured by `measure(server,
+    start-up ms)`; a start that failed is its own failed result."""
+    results = []
+    for _ in range(count):
+        server, figure = start(command)
+        if server is None:
+            results.append(figure)
+            continue
+        try:
+            results.append(measure(server, figure))
+        finally:
+            server.stop()
+    return results
 
 
 def hello(server, seconds):
@@ -155,26 +171,11 @@ def main(argv=None):
         servers = commands(bundle_dir, deno_server(bundle_path, tmp))
         report = {"date": time.strftime("%Y-%m-%d"), "start_up_ms": {}, "hello_requests_per_s": {}}
         for name in ["kiln (TypeScript project)", "kiln (wrangler's bundle)", "wrangler dev"]:
-            results = []
-            for _ in range(args.starts):
-                server, figure = start(name, servers[name])
-                if server is None:
-                    results.append(figure)
-                else:
-                    server.stop()
-                    results.append(run.completed({"ms": figure}))
+            results = runs(servers[name], args.starts, lambda server, ms: run.completed({"ms": ms}))
             report["start_up_ms"][name] = summary(results, "ms")
         for name in ["kiln (TypeScript project)", "kiln (wrangler's bundle)", "deno (wrangler's bundle)"]:
-            results = []
-            for _ in range(args.repeat):
-                server, figure = start(name, servers[name])
-                if server is None:
-                    results.append(figure)
-                    continue
-                try:
-                    results.append(server.settle("hello", hello(server, args.seconds)))
-                finally:
-                    server.stop()
+            results = runs(servers[name], args.repeat,
+                           lambda server, ms: server.settle("hello", hello(server, args.seconds)))
             report["hello_requests_per_s"][name] = summary(results, "requests_per_s")
     with open(args.json, "w") as f:
         json.dump(report, f, indent=2)
