@@ -17,7 +17,6 @@ const call = Function.prototype.call;
 const defineProperty = Object.defineProperty;
 const keys = Object.keys;
 const hasOwn = Object.hasOwn;
-const create = Object.create;
 const JSONParse = JSON.parse;
 const Err = Error;
 
@@ -35,7 +34,7 @@ export function define(url, dependencies, factory) {
 function esModuleFace(namespace) {
   let face = call.call(mapGet, esModuleFaces, namespace);
   if (face === undefined) {
-    face = create(null);
+    face = {};
     defineProperty(face, "__esModule", { value: true });
     for (const name of keys(namespace)) {
       defineProperty(face, name, { get: () => namespace[name], enumerable: true });

@@ -355,7 +355,11 @@ fn dev(args: DevArgs) -> Result<(), String> {
         handle,
       })
       .collect();
-    watch::start(workers, SpecTweaks::from(&args), registry.clone())?;
+    // Serving matters more than reloading: a machine out of inotify
+    // watches gets a warning, not a kiln that will not start.
+    if let Err(e) = watch::start(workers, SpecTweaks::from(&args), registry.clone()) {
+      eprintln!("warning: {e}; changes will not reload the workers (restart kiln after a change)");
+    }
   }
   // Printed once changes are watched: an edit made after this line is
   // never missed.

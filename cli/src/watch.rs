@@ -147,7 +147,13 @@ impl Scope {
   }
 
   fn covers(&self, path: &Path) -> bool {
-    let ignored = path.components().any(|c| match c {
+    // Folders named as ignored count below the root only: a project may
+    // itself live inside a node_modules folder.
+    let below = path
+      .strip_prefix(&self.root)
+      .or_else(|_| path.strip_prefix(self.config_dir.as_deref().unwrap_or(&self.root)))
+      .unwrap_or(path);
+    let ignored = below.components().any(|c| match c {
       Component::Normal(name) => IGNORED.iter().any(|i| name == *i),
       _ => false,
     });

@@ -293,9 +293,38 @@ async fn a_named_flag_kiln_does_not_follow_is_a_warning_at_start_up() {
   );
   let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
   assert_eq!(kiln.get("/").await.text(), "one");
-  let out = kiln.output();
   let warning = "warning: worker \"w\": compatibility flag nodejs_compat has no effect in kiln: `node:` modules";
+  let out = kiln.wait_for_output(warning);
   assert_eq!(out.matches(warning).count(), 1, "{out}");
   // Flags it implies are not named, and not warned about.
   assert!(!out.contains("flag nodejs_compat_v2"), "{out}");
+}
+
+#[tokio::test]
+async fn a_version_whose_start_up_never_ends_is_stopped_and_the_running_one_stays() {
+  let dir = project("one");
+  let kiln = Kiln::start_in(dir.path(), &["--watch", "--cpu-ms", "300"]);
+  write(
+    dir.path(),
+    "src/index.ts",
+    &format!("while (true) {{}}\n{}", worker("two")),
+  );
+  let out = wait_for_nth(
+    &kiln,
+    "the new version does not start, so the running version stays",
+    1,
+  );
+  assert!(
+    out.contains("its script ran past the CPU time limit (300 ms) while starting"),
+    "{out}"
+  );
+  assert_eq!(kiln.get("/").await.text(), "one");
+  // The watcher still works.
+  write(dir.path(), "src/index.ts", &worker("three"));
+  wait_for_nth(
+    &kiln,
+    "kiln: worker \"w\" reloaded (src/index.ts changed)",
+    1,
+  );
+  assert_eq!(kiln.get("/").await.text(), "three");
 }

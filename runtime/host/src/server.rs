@@ -160,7 +160,10 @@ fn log_request(
   status: http::StatusCode,
   took: std::time::Duration,
 ) {
-  println!(
+  use std::io::Write;
+  // A closed stdout (`kiln dev | head`) costs the line, not the request.
+  let _ = writeln!(
+    std::io::stdout().lock(),
     "[{worker}] {method} {path} {} {} ({}ms)",
     status.as_u16(),
     status.canonical_reason().unwrap_or(""),

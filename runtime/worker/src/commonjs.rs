@@ -19,7 +19,7 @@
 //! `require.resolve`), and top-level `this` is `exports`: a package that
 //! needs more fails under kiln as it would fail deployed.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -309,30 +309,4 @@ const RESERVED: [&str; 38] = [
 
 fn json(s: &str) -> String {
   serde_json::to_string(s).expect("a string serializes")
-}
-
-/// The `"type"` of the package.json nearest to `dir`: `Some(true)` for
-/// `"module"`, `Some(false)` for `"commonjs"` or none given, `None` when no
-/// package.json is found.
-pub fn package_is_esm(dir: &Path) -> Option<bool> {
-  static CACHE: OnceLock<Mutex<BTreeMap<PathBuf, Option<bool>>>> = OnceLock::new();
-  let cache = CACHE.get_or_init(Default::default);
-  if let Some(found) = cache.lock().unwrap().get(dir) {
-    return *found;
-  }
-  let found = match std::fs::read(dir.join("package.json")) {
-    Ok(bytes) => Some(
-      serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| {
-          v.get("type")
-            .and_then(|t| t.as_str())
-            .map(|t| t == "module")
-        })
-        .unwrap_or(false),
-    ),
-    Err(_) => dir.parent().and_then(package_is_esm),
-  };
-  cache.lock().unwrap().insert(dir.to_path_buf(), found);
-  found
 }

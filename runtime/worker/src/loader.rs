@@ -36,7 +36,10 @@ pub struct WorkerModuleLoader {
   /// Source maps of transpiled modules, by module URL.
   source_maps: RefCell<HashMap<String, Arc<[u8]>>>,
   /// Which module imports which, by URL, for naming an import cycle.
-  imports: RefCell<Vec<(String, String)>>,
+  imports: RefCell<std::collections::BTreeSet<(String, String)>>,
+  /// Whether the package.json nearest a folder says `"type": "module"`,
+  /// read once per isolate (a reload reads them again).
+  package_types: RefCell<std::collections::BTreeMap<PathBuf, Option<bool>>>,
 }
 
 impl WorkerModuleLoader {
@@ -47,7 +50,8 @@ impl WorkerModuleLoader {
       packages: Packages::new(),
       package_dirs: RefCell::new(Vec::new()),
       source_maps: RefCell::new(HashMap::new()),
-      imports: RefCell::new(Vec::new()),
+      imports: RefCell::new(Default::default()),
+      package_types: RefCell::new(Default::default()),
     }
   }
 
@@ -120,13 +124,17 @@ impl ModuleLoader for WorkerModuleLoader {
     &self,
     specifier: &str,
     referrer: &str,
-    _kind: ResolutionKind,
+    kind: ResolutionKind,
   ) -> Result<ModuleSpecifier, ModuleLoaderError> {
     let resolved = self.resolve_import(specifier, referrer)?;
-    self
-      .imports
-      .borrow_mut()
-      .push((referrer.to_string(), resolved.to_string()));
+    // Static imports only, each once: a dynamic import() is resolved again
+    // at every call.
+    if kind != ResolutionKind::DynamicImport {
+      self
+        .imports
+        .borrow_mut()
+        .insert((referrer.to_string(), resolved.to_string()));
+    }
     Ok(resolved)
   }
 
@@ -245,7 +253,7 @@ impl WorkerModuleLoader {
           let node_mode = matches!(
             importer.extension().and_then(|e| e.to_str()),
             Some("mjs" | "mts")
-          ) || importer.parent().and_then(commonjs::package_is_esm) == Some(true);
+          ) || self.package_is_esm(&importer) == Some(true);
           url.set_query(Some(if node_mode {
             NODE_FACE_QUERY
           } else {
@@ -255,6 +263,40 @@ impl WorkerModuleLoader {
         Ok(url)
       }
     }
+  }
+
+  /// The `"type"` of the package.json nearest `file`: `Some(true)` for
+  /// `"module"`, `Some(false)` otherwise, `None` without a package.json.
+  fn package_is_esm(&self, file: &Path) -> Option<bool> {
+    let mut dir = file.parent()?;
+    let mut visited = Vec::new();
+    let found = loop {
+      if let Some(known) = self.package_types.borrow().get(dir) {
+        break *known;
+      }
+      visited.push(dir.to_path_buf());
+      if let Ok(bytes) = std::fs::read(dir.join("package.json")) {
+        break Some(
+          serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| {
+              v.get("type")
+                .and_then(|t| t.as_str())
+                .map(|t| t == "module")
+            })
+            .unwrap_or(false),
+        );
+      }
+      match dir.parent() {
+        Some(parent) => dir = parent,
+        None => break None,
+      }
+    };
+    let mut known = self.package_types.borrow_mut();
+    for dir in visited {
+      known.insert(dir, found);
+    }
+    found
   }
 
   fn note_package(&self, package: Option<PathBuf>) {
@@ -306,11 +348,16 @@ impl WorkerModuleLoader {
       Some(_) => return Ok(false),
       None => {}
     }
-    if !matches!(extension(path).as_str(), "js" | "cjs") {
+    match extension(path).as_str() {
+      "cts" => return Ok(true),
+      "js" | "cjs" => {}
+      _ => return Ok(false),
+    }
+    if !self.allowed(path) {
       return Ok(false);
     }
     let source = read_text(path)?;
-    let esm = path.parent().and_then(commonjs::package_is_esm);
+    let esm = self.package_is_esm(path);
     Ok(
       commonjs::analyze(path, &source, esm)
         .map_err(JsErrorBox::generic)?
@@ -523,6 +570,13 @@ impl WorkerModuleLoader {
         path.display()
       ));
     };
+    if !self.allowed(&path) {
+      return Dependency::Fails(format!(
+        "Cannot require \"{required}\" from {}: {} is outside the worker's folder and its packages",
+        from.display(),
+        path.display()
+      ));
+    }
     if extension(&path) == "json" && self.rules.kind_of(&self.rule_path(&path, None)).is_none() {
       return match std::fs::read_to_string(&path) {
         Ok(text) => Dependency::Json(text),
@@ -546,13 +600,17 @@ impl WorkerModuleLoader {
     let code = self.code_of(url, path)?;
     let analysis = commonjs::analyze(path, &code, Some(false)).map_err(JsErrorBox::generic)?;
     let names = commonjs::exported_names(path, analysis, &mut |from, specifier| {
-      let Ok(Resolved::File { path, .. }) =
+      let Ok(Resolved::File { path, package, .. }) =
         self.packages.resolve(from, specifier, ImportKind::Require)
       else {
         return None;
       };
+      self.note_package(package);
+      if !self.allowed(&path) {
+        return None;
+      }
       let source = read_text(&path).ok()?;
-      let esm = path.parent().and_then(commonjs::package_is_esm);
+      let esm = self.package_is_esm(&path);
       let found = commonjs::analyze(&path, &source, esm).ok()?;
       Some((path, found))
     });
@@ -560,12 +618,17 @@ impl WorkerModuleLoader {
   }
 }
 
+/// A source file's text, without a byte-order mark (which esbuild drops
+/// too, and which would stand before a shebang or the CommonJS wrapper).
 fn read_text(path: &Path) -> Result<Arc<str>, JsErrorBox> {
   let bytes = std::fs::read(path)
     .map_err(|e| JsErrorBox::generic(format!("Cannot read {}: {e}", path.display())))?;
-  String::from_utf8(bytes)
-    .map(Arc::from)
-    .map_err(|_| JsErrorBox::generic(format!("{} is not valid UTF-8", path.display())))
+  let text = String::from_utf8(bytes)
+    .map_err(|_| JsErrorBox::generic(format!("{} is not valid UTF-8", path.display())))?;
+  Ok(match text.strip_prefix('\u{feff}') {
+    Some(rest) => Arc::from(rest),
+    None => Arc::from(text),
+  })
 }
 
 fn file_url(path: &Path) -> Result<ModuleSpecifier, JsErrorBox> {

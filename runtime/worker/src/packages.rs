@@ -39,6 +39,65 @@ pub struct Packages {
   require: Resolver,
 }
 
+/// Node.js's built-in modules by their bare names (`module.builtinModules`
+/// without the internal and `node:`-only ones).
+const NODE_BUILTINS: [&str; 54] = [
+  "assert",
+  "async_hooks",
+  "buffer",
+  "child_process",
+  "cluster",
+  "console",
+  "constants",
+  "crypto",
+  "dgram",
+  "diagnostics_channel",
+  "dns",
+  "domain",
+  "events",
+  "fs",
+  "http",
+  "http2",
+  "https",
+  "inspector",
+  "module",
+  "net",
+  "os",
+  "path",
+  "perf_hooks",
+  "process",
+  "punycode",
+  "querystring",
+  "readline",
+  "repl",
+  "stream",
+  "string_decoder",
+  "sys",
+  "timers",
+  "tls",
+  "trace_events",
+  "tty",
+  "url",
+  "util",
+  "v8",
+  "vm",
+  "wasi",
+  "worker_threads",
+  "zlib",
+  "_http_agent",
+  "_http_client",
+  "_http_common",
+  "_http_incoming",
+  "_http_outgoing",
+  "_http_server",
+  "_stream_duplex",
+  "_stream_passthrough",
+  "_stream_readable",
+  "_stream_transform",
+  "_stream_wrap",
+  "_stream_writable",
+];
+
 /// esbuild's own order.
 const EXTENSIONS: [&str; 6] = [".tsx", ".ts", ".jsx", ".js", ".css", ".json"];
 
@@ -70,7 +129,9 @@ impl Packages {
       ],
       symlinks: true,
       node_path: false,
-      builtin_modules: true,
+      // Built-ins are recognised after resolution (see `resolve`), so that
+      // a package's `browser` field can still map one away, as in esbuild.
+      builtin_modules: false,
       ..ResolveOptions::default()
     };
     let import = Resolver::new(options("import"));
@@ -89,20 +150,28 @@ impl Packages {
       ImportKind::Import => &self.import,
       ImportKind::Require => &self.require,
     };
+    if specifier.starts_with("node:") {
+      return Ok(Resolved::Builtin(specifier.to_string()));
+    }
     match resolver.resolve_file(importer, specifier) {
-      Ok(resolution) => Ok(Resolved::File {
-        query: resolution.query().unwrap_or_default().to_string(),
-        package: if is_bare(specifier) {
-          resolution
-            .package_json()
-            .and_then(|p| p.realpath.parent().map(Path::to_path_buf))
-        } else {
-          None
-        },
-        path: resolution.into_path_buf(),
-      }),
+      Ok(resolution) => {
+        let path = resolution.path().to_path_buf();
+        Ok(Resolved::File {
+          query: resolution.query().unwrap_or_default().to_string(),
+          package: if is_bare(specifier) && !specifier.starts_with('#') {
+            package_folder(&path, package_name(specifier))
+          } else {
+            None
+          },
+          path,
+        })
+      }
       Err(ResolveError::Builtin { resolved, .. }) => Ok(Resolved::Builtin(resolved)),
       Err(ResolveError::Ignored(_)) => Ok(Resolved::Empty),
+      // A Node.js built-in by its bare name that no package provides.
+      Err(ResolveError::NotFound(_)) if NODE_BUILTINS.contains(&package_name(specifier)) => {
+        Ok(Resolved::Builtin(format!("node:{specifier}")))
+      }
       Err(e) => Err(self.explain(importer, specifier, kind, e)),
     }
   }
@@ -168,6 +237,19 @@ impl Packages {
 /// wherever the package's `imports` say).
 pub fn is_bare(specifier: &str) -> bool {
   !(specifier.starts_with('.') || specifier.starts_with('/'))
+}
+
+/// The folder of the package named `name` that holds `file`: the nearest
+/// folder above it whose package.json has that name. None when the file is
+/// not in such a package (a tsconfig `paths` alias leads into the project's
+/// own files), so that only a package an import named widens what the
+/// worker may load.
+fn package_folder(file: &Path, name: &str) -> Option<PathBuf> {
+  file.ancestors().skip(1).take(32).find_map(|dir| {
+    let bytes = std::fs::read(dir.join("package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    (json.get("name")?.as_str()? == name).then(|| dir.to_path_buf())
+  })
 }
 
 /// `@scope/name/sub` → `@scope/name`; `name/sub` → `name`.

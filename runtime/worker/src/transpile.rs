@@ -189,6 +189,15 @@ pub fn describe_diagnostic(path: &Path, source: &str, d: &deno_ast::ParseDiagnos
   out
 }
 
+/// NODE_ENV of kiln's own environment, else wrangler dev's "development"
+/// (an empty value counts as unset, as in wrangler).
+fn node_env() -> String {
+  std::env::var("NODE_ENV")
+    .ok()
+    .filter(|v| !v.is_empty())
+    .unwrap_or_else(|| "development".to_string())
+}
+
 /// wrangler's esbuild `define` for `wrangler dev`: `process.env.NODE_ENV`
 /// (also through `global.` or `globalThis.`) becomes `"development"`, or
 /// the value of NODE_ENV in kiln's own environment. Packages choose their
@@ -202,9 +211,7 @@ pub fn define_node_env(code: &str) -> Option<String> {
   if !code.contains("NODE_ENV") {
     return None;
   }
-  let value =
-    serde_json::to_string(&std::env::var("NODE_ENV").unwrap_or_else(|_| "development".to_string()))
-      .expect("a string serializes");
+  let value = serde_json::to_string(&node_env()).expect("a string serializes");
   let tokens: Vec<std::ops::Range<usize>> = deno_ast::lex(code, MediaType::JavaScript)
     .into_iter()
     .filter(|item| matches!(item.inner, deno_ast::TokenOrComment::Token(_)))
@@ -229,7 +236,12 @@ pub fn define_node_env(code: &str) -> Option<String> {
       first = i - 2;
     }
     let member_of_something_else = first >= 1 && matches!(text(first - 1), "." | "?.");
-    let assigned = text(i + 5) == "=";
+    // Written to, not read: `=`, `+=`, `??=`, `++` and the like.
+    let after = text(i + 5);
+    let assigned = (after.ends_with('=')
+      && !matches!(after, "==" | "===" | "!=" | "!==" | "<=" | ">="))
+      || matches!(after, "++" | "--")
+      || (first >= 1 && matches!(text(first - 1), "++" | "--"));
     if member_of_something_else || assigned {
       i += 5;
       continue;
@@ -237,8 +249,19 @@ pub fn define_node_env(code: &str) -> Option<String> {
     let range = tokens[first].start..tokens[i + 4].end;
     out.push_str(&code[copied..range.start]);
     out.push_str(&value);
-    let width = code[range.clone()].chars().count();
-    out.push_str(&" ".repeat(width.saturating_sub(value.chars().count())));
+    // Spaces to the same width, and the line breaks of an expression
+    // written over several lines, so that later lines keep their numbers.
+    let original = &code[range.clone()];
+    let breaks: String = original
+      .chars()
+      .filter(|c| *c == '\n' || *c == '\r')
+      .collect();
+    let width = original.lines().last().unwrap_or("").chars().count();
+    if breaks.is_empty() {
+      out.push_str(&" ".repeat(width.saturating_sub(value.chars().count())));
+    } else {
+      out.push_str(&breaks);
+    }
     copied = range.end;
     i += 5;
   }
@@ -255,9 +278,9 @@ mod tests {
 
   #[test]
   fn node_env_is_replaced_as_an_expression_only() {
-    let code = "if (process.env.NODE_ENV === 'production') a();\nconst s = \"process.env.NODE_ENV\"; // process.env.NODE_ENV\nglobalThis.process.env.NODE_ENV; x.process.env.NODE_ENV; process.env.NODE_ENV = 1;\n";
+    let code = "if (process.env.NODE_ENV === 'production') a();\nconst s = \"process.env.NODE_ENV\"; // process.env.NODE_ENV\nglobalThis.process.env.NODE_ENV; x.process.env.NODE_ENV; process.env.NODE_ENV = 1;\nprocess.env.NODE_ENV ||= 'x'; process.env.NODE_ENV++;\n";
     let out = define_node_env(code).unwrap();
-    let value = std::env::var("NODE_ENV").unwrap_or_else(|_| "development".into());
+    let value = node_env();
     assert!(out.starts_with(&format!("if (\"{value}\"")), "{out}");
     assert!(
       out.contains("const s = \"process.env.NODE_ENV\"; // process.env.NODE_ENV\n"),
@@ -266,6 +289,13 @@ mod tests {
     assert!(!out.contains("globalThis.process"), "{out}");
     assert!(out.contains("x.process.env.NODE_ENV;"), "{out}");
     assert!(out.contains("process.env.NODE_ENV = 1;"), "{out}");
+    assert!(
+      out.contains("process.env.NODE_ENV ||= 'x'; process.env.NODE_ENV++;"),
+      "{out}"
+    );
+    // Over two lines: the line break stays.
+    let split = define_node_env("a(process\n  .env.NODE_ENV);\nb();\n").unwrap();
+    assert_eq!(split.lines().count(), 3, "{split}");
     // Every line keeps its length, so columns stay where they were.
     for (a, b) in code.lines().zip(out.lines()) {
       assert_eq!(a.len(), b.len(), "{b}");

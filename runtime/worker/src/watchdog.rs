@@ -118,6 +118,11 @@ impl Watch {
     }
   }
 
+  /// Whether the isolate was stopped for a limit (not cleared).
+  pub fn is_exceeded(&self) -> bool {
+    self.memory_exceeded.load(Ordering::Acquire) || self.cpu_exceeded.load(Ordering::Acquire)
+  }
+
   /// Whether the isolate was stopped for a limit, and which (cleared).
   pub fn take_exceeded(&self) -> Option<Exceeded> {
     let memory = self.memory_exceeded.swap(false, Ordering::AcqRel);

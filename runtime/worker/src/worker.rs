@@ -448,21 +448,23 @@ async fn reload(
     if busy == 0 || tokio::time::Instant::now() >= deadline {
       break;
     }
+    // Polls the old isolate's event loop for one step of 10 ms, whatever
+    // the loop says (it may be Ready with requests still waiting on a
+    // promise nothing will settle).
     let step = tokio::time::sleep(std::time::Duration::from_millis(10));
     tokio::pin!(step);
-    let _ = std::future::poll_fn(|cx| {
+    let mut reported = false;
+    std::future::poll_fn(|cx| {
       watch.enter();
       let poll = js.poll_event_loop(cx, PollEventLoopOptions::default());
       watch.leave();
       if let Poll::Ready(Err(e)) = &poll {
-        eprintln!("[{}] {}", spec.name, describe_core_error(e));
+        if !reported {
+          eprintln!("[{}] {}", spec.name, describe_core_error(e));
+          reported = true;
+        }
       }
-      // Polled again after the step, whatever the loop said.
-      match step.as_mut().poll(cx) {
-        Poll::Ready(()) => Poll::Ready(()),
-        Poll::Pending if poll.is_ready() => Poll::Ready(()),
-        Poll::Pending => Poll::Pending,
-      }
+      step.as_mut().poll(cx)
     })
     .await;
     let _ = watch.take_exceeded();
@@ -577,7 +579,29 @@ async fn start_isolate(
     .put(kiln_ops::worker::EventClock(Box::new(move || {
       clock.event_began()
     })));
-  load_script(&mut js, spec).await?;
+  // The script's top level is held to the CPU limit too: a version whose
+  // start-up never ends is stopped, not waited for.
+  watch.enter();
+  // A stopped script's module evaluation may never settle; the watch
+  // says when it was stopped.
+  let stopped = async {
+    while !watch.is_exceeded() {
+      tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+  };
+  let loaded = tokio::select! {
+    loaded = load_script(&mut js, spec) => loaded,
+    _ = stopped => Ok(()),
+  };
+  watch.leave();
+  if watch.take_exceeded().is_some() {
+    return Err(StartupError(format!(
+      "worker \"{}\": its script ran past the CPU time limit ({} ms) while starting",
+      spec.name,
+      spec.cpu_limit.as_millis()
+    )));
+  }
+  loaded?;
   Ok(js)
 }
 

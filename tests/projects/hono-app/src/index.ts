@@ -12,9 +12,13 @@ import cjs, { cycle, data } from "cjs-lib";
 import { Level, describe, type Reading } from "./readings";
 import { page } from "./page.js";
 import { double } from "@lib/math";
+import type { Counter } from "./counter";
+
+export { Counter } from "./counter";
 
 interface Bindings {
   GREETING?: string;
+  COUNTER: DurableObjectNamespace<Counter>;
 }
 
 const app = new Hono<{ Bindings: Bindings }>();
@@ -57,6 +61,11 @@ app.get("/commonjs", (c) => {
   }
   const { dynamic: _, ...rest } = cjs;
   return c.json({ ...rest, named: { cycle, data }, dynamicRequire: dynamic });
+});
+
+app.get("/counter/:name", async (c) => {
+  const stub = c.env.COUNTER.get(c.env.COUNTER.idFromName(c.req.param("name")));
+  return c.json({ count: await stub.increment(2) });
 });
 
 app.get("/page", (c) => c.html(page("kiln")));
