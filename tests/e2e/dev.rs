@@ -230,18 +230,17 @@ async fn a_websocket_open_at_a_reload_is_closed_1012_service_restart() {
   assert_eq!(String::from_utf8(echo.data).unwrap(), "two: hi");
 }
 
-#[tokio::test]
-async fn a_version_that_does_not_start_leaves_the_running_one() {
+/// Starts kiln with `args` on version "one", saves `broken`, and checks
+/// that the error (containing `why`) is printed, "one" still answers, and a
+/// fixed version then reloads.
+async fn a_broken_version_leaves_the_running_one(args: &[&str], broken: &str, why: &str) {
   let dir = project("one");
-  let kiln = Kiln::start_in(dir.path(), &["--watch"]);
-  write(dir.path(), "src/index.ts", "const broken: = 1;\n");
-  let out = wait_for_nth(
-    &kiln,
-    "the new version does not start, so the running version stays",
-    1,
-  );
+  let kiln = Kiln::start_in(dir.path(), args);
+  write(dir.path(), "src/index.ts", broken);
+  // The reason is printed after the line that announces it.
+  let out = wait_for_nth(&kiln, why, 1);
   assert!(
-    out.contains("src/index.ts:1:15: Unexpected token `=`"),
+    out.contains("the new version does not start, so the running version stays"),
     "{out}"
   );
   assert_eq!(kiln.get("/").await.text(), "one");
@@ -252,6 +251,16 @@ async fn a_version_that_does_not_start_leaves_the_running_one() {
     1,
   );
   assert_eq!(kiln.get("/").await.text(), "three");
+}
+
+#[tokio::test]
+async fn a_version_that_does_not_start_leaves_the_running_one() {
+  a_broken_version_leaves_the_running_one(
+    &["--watch"],
+    "const broken: = 1;\n",
+    "src/index.ts:1:15: Unexpected token `=`",
+  )
+  .await;
 }
 
 #[tokio::test]
@@ -302,29 +311,10 @@ async fn a_named_flag_kiln_does_not_follow_is_a_warning_at_start_up() {
 
 #[tokio::test]
 async fn a_version_whose_start_up_never_ends_is_stopped_and_the_running_one_stays() {
-  let dir = project("one");
-  let kiln = Kiln::start_in(dir.path(), &["--watch", "--cpu-ms", "300"]);
-  write(
-    dir.path(),
-    "src/index.ts",
+  a_broken_version_leaves_the_running_one(
+    &["--watch", "--cpu-ms", "300"],
     &format!("while (true) {{}}\n{}", worker("two")),
-  );
-  let out = wait_for_nth(
-    &kiln,
-    "the new version does not start, so the running version stays",
-    1,
-  );
-  assert!(
-    out.contains("its script ran past the CPU time limit (300 ms) while starting"),
-    "{out}"
-  );
-  assert_eq!(kiln.get("/").await.text(), "one");
-  // The watcher still works.
-  write(dir.path(), "src/index.ts", &worker("three"));
-  wait_for_nth(
-    &kiln,
-    "kiln: worker \"w\" reloaded (src/index.ts changed)",
-    1,
-  );
-  assert_eq!(kiln.get("/").await.text(), "three");
+    "its script ran past the CPU time limit (300 ms) while starting",
+  )
+  .await;
 }
