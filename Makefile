@@ -28,6 +28,7 @@ reference:
 
 ## Run the whole test suite (unit tests and end-to-end tests over sockets)
 test: build reference
+	build/vendor-node --check
 	$(CARGO) test --locked --workspace $(ENGINE)
 	python3 -m unittest discover -s bench -p 'test_*.py'
 

@@ -52,6 +52,7 @@ function requireFrom(record) {
     }
     if (found.commonjs !== undefined) return load(found.commonjs);
     if (found.namespace !== undefined) return esModuleFace(found.namespace);
+    if (found.builtin !== undefined) return found.builtin.default;
     if (found.json !== undefined) {
       if (found.value === undefined) found.value = JSONParse(found.json);
       return found.value;

@@ -160,6 +160,7 @@ function entry(kind, namespace) {
     durableObjects.configure(workerFacts, env, new SafeSet(workerFacts.flags), reportException);
     queues.configure(durableObjects, new SafeSet(workerFacts.flags));
     exposeCloudflareWorkers();
+    exposeNodeInternals(new SafeSet(workerFacts.flags));
     if (namespace === true) installServiceWorkerBindings();
     return;
   }
@@ -434,6 +435,30 @@ function exposeCloudflareWorkers() {
       WorkerEntrypoint: durableObjects.WorkerEntrypoint,
       RpcTarget: durableObjects.RpcTarget,
       env,
+    },
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+/**
+ * What kiln's node: modules (js/node/) need from here: the async context
+ * that AsyncLocalStorage keeps its stores in, and process.env. The
+ * `kiln:node-internals` module takes it once.
+ */
+function exposeNodeInternals(flags) {
+  const processEnv = {};
+  if (flags.has("nodejs_compat_populate_process_env")) {
+    // The worker's text bindings, as Workers copy them to process.env.
+    for (const key of ObjectKeys(workerFacts.vars)) {
+      if (typeof workerFacts.vars[key] === "string") processEnv[key] = workerFacts.vars[key];
+    }
+  }
+  ObjectDefineProperty(globalThis, SymbolFor("kiln.node"), {
+    value: {
+      getAsyncContext: core.getAsyncContext,
+      setAsyncContext: core.setAsyncContext,
+      env: processEnv,
     },
     enumerable: false,
     configurable: true,

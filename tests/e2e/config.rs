@@ -235,12 +235,15 @@ fn kiln_compat_explains_a_date() {
       "2026-05-01",
       "--flags",
       "nodejs_compat",
+      "python_workers",
       "--json",
     ],
   );
   let report: serde_json::Value = serde_json::from_str(&exit.stdout).unwrap();
   assert_eq!(flag(&report, "nodejs_compat")["enabled"], true);
-  assert_eq!(flag(&report, "nodejs_compat")["kiln"], "no effect");
+  assert_eq!(flag(&report, "nodejs_compat")["kiln"], "implemented");
+  assert_eq!(flag(&report, "python_workers")["enabled"], true);
+  assert_eq!(flag(&report, "python_workers")["kiln"], "no effect");
   assert_eq!(
     flag(&report, "web_socket_compression")["kiln"],
     "implemented"

@@ -137,6 +137,7 @@ async fn every_route_answers_as_under_wrangler_dev() {
     "/commonjs",
     "/page",
     "/counter/x",
+    "/node/kiln",
   ] {
     let headers = [("cookie", "flavour=mint")];
     let reference =
@@ -149,9 +150,23 @@ async fn every_route_answers_as_under_wrangler_dev() {
       reference.text(),
       wrangler.output()
     );
+    let (mut ours_text, mut reference_text) = (ours.text(), reference.text());
+    if path == "/commonjs" {
+      // cjs-lib's browser field maps "crypto" to false. Under nodejs_compat
+      // wrangler gives the package workerd's node:crypto all the same; kiln
+      // does so for the Node.js modules it has, and keeps the empty module
+      // for the others (node:crypto among them): docs/projects.md.
+      let mut ours_json: serde_json::Value = serde_json::from_str(&ours_text).unwrap();
+      let mut reference_json: serde_json::Value = serde_json::from_str(&reference_text).unwrap();
+      assert_eq!(ours_json["cryptoMappedAway"], true);
+      assert_eq!(reference_json["cryptoMappedAway"], false);
+      ours_json["cryptoMappedAway"] = serde_json::Value::Null;
+      reference_json["cryptoMappedAway"] = serde_json::Value::Null;
+      (ours_text, reference_text) = (ours_json.to_string(), reference_json.to_string());
+    }
     assert_eq!(
-      (ours.status, ours.text()),
-      (reference.status, reference.text()),
+      (ours.status, ours_text),
+      (reference.status, reference_text),
       "GET {path}: kiln, then wrangler dev"
     );
     assert_eq!(
@@ -160,7 +175,45 @@ async fn every_route_answers_as_under_wrangler_dev() {
     );
     compared += 1;
   }
-  assert_eq!(compared, 6);
+  assert_eq!(compared, 7);
+}
+
+/// Hono's context storage (AsyncLocalStorage) keeps each request's context
+/// across awaits while requests interleave; a CommonJS package (iconv-lite)
+/// gets node:buffer and node:string_decoder from its require()s, and a
+/// bare "events" import is node:events under nodejs_compat_v2.
+#[tokio::test]
+async fn node_modules_serve_npm_packages_and_async_local_storage_per_request() {
+  let kiln = start_hono_app();
+  // The shorter the name, the longer the route waits: the last request
+  // sent finishes first.
+  let names = ["a", "bb", "ccc"];
+  let (a, b, c) = tokio::join!(
+    kiln.get("/node/a"),
+    kiln.get("/node/bb"),
+    kiln.get("/node/ccc")
+  );
+  for (name, reply) in names.iter().zip([a, b, c]) {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["name"], *name);
+    assert_eq!(body["nameAfterAwaits"], *name, "{body}");
+    assert_eq!(body["decoded"], "Привет");
+    assert_eq!(body["streamed"], "Привет");
+    assert_eq!(body["encoded"], "8075726f");
+    assert_eq!(body["base64url"], "a2lsbj8-");
+    assert_eq!(body["heard"], serde_json::json!(["heard"]));
+    assert_eq!(body["joined"], "/a/c");
+    assert_eq!(
+      body["formatted"],
+      "list has 2 items: [ 'x', 'y', [length]: 2 ]"
+    );
+    assert_eq!(
+      body["globals"],
+      serde_json::json!(["function", "object", "function"])
+    );
+  }
+  kiln.assert_alive();
 }
 
 #[tokio::test]
@@ -286,21 +339,6 @@ fn a_package_without_an_entry_for_workers_says_which_conditions_were_tried() {
   );
   assert!(
     out.contains("Could not resolve \"node-only\" (imported by index.ts): the \"exports\" of package \"node-only\" have no entry for this path under the conditions workerd, worker, browser, import, default."),
-    "{out}"
-  );
-}
-
-#[test]
-fn a_node_module_without_the_flag_is_a_start_up_error() {
-  let out = start_up_error(
-    "node-module",
-    &[(
-      "index.ts",
-      &format!("import {{ Buffer }} from \"node:buffer\";\nvoid Buffer;\n{HANDLER}"),
-    )],
-  );
-  assert!(
-    out.contains("No such module \"node:buffer\" (imported by index.ts)."),
     "{out}"
   );
 }

@@ -95,6 +95,8 @@ pub struct WorkerdConfig {
   /// Whether the worker may connect to loopback and private addresses
   /// (workerd's default outbound reaches only public ones), as kiln's may.
   pub local_network: bool,
+  /// `[vars]` with string values: text bindings.
+  pub vars: Vec<(String, String)>,
 }
 
 impl WorkerdConfig {
@@ -102,7 +104,8 @@ impl WorkerdConfig {
   /// `name`, `main`, `compatibility_date`, `compatibility_flags`,
   /// `[[durable_objects.bindings]]` (`name`, `class_name`) and
   /// `[[migrations]]` (`new_classes`, `new_sqlite_classes`,
-  /// `deleted_classes`, `renamed_classes` is not supported). Every other
+  /// `deleted_classes`, `renamed_classes` is not supported) and string
+  /// `[vars]`. Every other
   /// `.js`/`.mjs` file next to `main` is added as a module.
   pub fn from_wrangler_toml(path: &Path) -> WorkerdConfig {
     let text =
@@ -111,11 +114,13 @@ impl WorkerdConfig {
     let mut top: Vec<(String, TomlValue)> = Vec::new();
     let mut bindings: Vec<Vec<(String, TomlValue)>> = Vec::new();
     let mut migrations: Vec<Vec<(String, TomlValue)>> = Vec::new();
+    let mut vars: Vec<(String, String)> = Vec::new();
     #[derive(PartialEq)]
     enum Section {
       Top,
       Binding,
       Migration,
+      Vars,
       Other,
     }
     let mut section = Section::Top;
@@ -134,6 +139,7 @@ impl WorkerdConfig {
             migrations.push(Vec::new());
             Section::Migration
           }
+          "[vars]" => Section::Vars,
           _ => Section::Other,
         };
         continue;
@@ -149,6 +155,13 @@ impl WorkerdConfig {
         Section::Top => top.push(entry),
         Section::Binding => bindings.last_mut().unwrap().push(entry),
         Section::Migration => migrations.last_mut().unwrap().push(entry),
+        Section::Vars => match entry.1 {
+          TomlValue::Str(value) => vars.push((entry.0, value)),
+          other => panic!(
+            "{}: only string vars are supported, got {other:?}",
+            path.display()
+          ),
+        },
         Section::Other => {}
       }
     }
@@ -233,6 +246,7 @@ impl WorkerdConfig {
       compatibility_flags: list(&top, "compatibility_flags"),
       durable_objects,
       local_network: false,
+      vars,
     }
   }
 
@@ -282,6 +296,12 @@ impl WorkerdConfig {
           )
         })
       })
+      .chain(
+        self
+          .vars
+          .iter()
+          .map(|(name, value)| format!("(name = {}, text = {})", quote(name), quote(value))),
+      )
       .collect();
     let (net_service, outbound) = if self.local_network {
       (

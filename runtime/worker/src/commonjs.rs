@@ -164,6 +164,9 @@ pub enum Dependency {
   CommonJs(String),
   /// An ES module, by URL: required as esbuild's `__toCommonJS` gives it.
   EsModule(String),
+  /// A Node.js module kiln serves, by URL: required, it gives the module's
+  /// default export, as wrangler's bundles give workerd's.
+  Builtin(String),
   /// A JSON file's text.
   Json(String),
   /// The import cannot work; the message is thrown at the `require()`.
@@ -187,6 +190,10 @@ pub fn definition(url: &str, source: &str, dependencies: &[(String, Dependency)]
       Dependency::EsModule(url) => {
         head.push_str(&format!(" import * as __kiln_ns{i} from {};", json(url)));
         format!("{{ namespace: __kiln_ns{i} }}")
+      }
+      Dependency::Builtin(url) => {
+        head.push_str(&format!(" import * as __kiln_ns{i} from {};", json(url)));
+        format!("{{ builtin: __kiln_ns{i} }}")
       }
       Dependency::Json(text) => format!("{{ json: {} }}", json(text)),
       Dependency::Fails(message) => format!("{{ fails: {} }}", json(message)),

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use deno_core::{v8, JsRuntime, PollEventLoopOptions, RuntimeOptions};
+use deno_core::{v8, JsRuntime, ModuleSpecifier, PollEventLoopOptions, RuntimeOptions};
 use kiln_host::actor_id::namespace_key;
 use kiln_host::assets::Assets;
 use kiln_host::config::WorkerSpec;
@@ -18,6 +18,7 @@ use kiln_ops::{
 
 use crate::errors::{describe_core_error, describe_js_error, StartupError};
 use crate::loader::WorkerModuleLoader;
+use crate::node::NodeCompat;
 
 pub(crate) fn create_isolate(
   spec: &WorkerSpec,
@@ -112,6 +113,7 @@ pub(crate) fn create_isolate(
   let loader = Rc::new(WorkerModuleLoader::new(
     spec.root.clone(),
     &spec.module_rules,
+    NodeCompat::from_flags(&spec.compat.enabled_names()),
   ));
   let js = JsRuntime::try_new(RuntimeOptions {
     module_loader: Some(loader.clone()),
@@ -206,6 +208,19 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
   })
   .await
   .map_err(&fail)?;
+  if NodeCompat::from_flags(&spec.compat.enabled_names()).has_globals() {
+    // Buffer, process and the rest are there before the script's first
+    // line, as in Workers.
+    let globals = ModuleSpecifier::parse(crate::node::GLOBALS).expect("a valid URL");
+    let id = js
+      .load_side_es_module(&globals)
+      .await
+      .map_err(|e| fail(loader.explain(&e)))?;
+    let evaluated = js.mod_evaluate(id);
+    js.with_event_loop_future(evaluated, PollEventLoopOptions::default())
+      .await
+      .map_err(|e| fail(loader.explain(&e)))?;
+  }
   if service_worker {
     js.execute_script(url.to_string(), code)
       .map_err(|e| fail(describe_js_error(&e)))?;

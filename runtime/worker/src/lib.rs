@@ -9,6 +9,7 @@ mod errors;
 mod heap;
 mod isolate;
 mod loader;
+mod node;
 mod packages;
 mod permissions;
 mod transpile;

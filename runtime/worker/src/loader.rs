@@ -21,6 +21,7 @@ use deno_error::JsErrorBox;
 use kiln_host::config::{ModuleKind, ModuleRule, RuleMatcher};
 
 use crate::commonjs::{self, Dependency, FACE_QUERY, NODE_FACE_QUERY};
+use crate::node::NodeCompat;
 use crate::packages::{ImportKind, Packages, Resolved};
 use crate::transpile;
 
@@ -40,11 +41,14 @@ pub struct WorkerModuleLoader {
   /// Whether the package.json nearest a folder says `"type": "module"`,
   /// read once per isolate (a reload reads them again).
   package_types: RefCell<std::collections::BTreeMap<PathBuf, Option<bool>>>,
+  /// Which `node:` modules the worker's flags allow.
+  node: NodeCompat,
 }
 
 impl WorkerModuleLoader {
-  pub fn new(root: PathBuf, rules: &[ModuleRule]) -> Self {
+  pub fn new(root: PathBuf, rules: &[ModuleRule], node: NodeCompat) -> Self {
     Self {
+      node,
       root,
       rules: RuleMatcher::new(rules),
       packages: Packages::new(),
@@ -218,11 +222,18 @@ impl WorkerModuleLoader {
     if BUILT_IN.iter().any(|(name, _)| *name == specifier) {
       return ModuleSpecifier::parse(specifier).map_err(JsErrorBox::from_err);
     }
+    // What kiln's Node.js modules are built on is theirs alone.
+    if NodeCompat::is_internal(specifier) && !referrer.starts_with("file:") {
+      return ModuleSpecifier::parse(specifier).map_err(JsErrorBox::from_err);
+    }
     // Absolute URLs (kiln's own modules, `cloudflare:`, `node:`, and the
     // resolved URLs in the modules commonjs.rs writes) are kept as they are.
     if let Ok(url) = ModuleSpecifier::parse(specifier) {
       if url.scheme() == "node" {
-        return Err(JsErrorBox::generic(node_module_error(specifier, referrer)));
+        return self
+          .node
+          .resolve(specifier, referrer)
+          .map_err(JsErrorBox::generic);
       }
       return Ok(url);
     }
@@ -238,8 +249,14 @@ impl WorkerModuleLoader {
       .resolve(&importer, specifier, ImportKind::Import)
       .map_err(JsErrorBox::generic)?
     {
-      Resolved::Builtin(name) => Err(JsErrorBox::generic(node_module_error(&name, referrer))),
-      Resolved::Empty => ModuleSpecifier::parse(EMPTY).map_err(JsErrorBox::from_err),
+      Resolved::Builtin(name) => self
+        .node
+        .resolve(&name, referrer)
+        .map_err(JsErrorBox::generic),
+      Resolved::Empty => match self.node.over_browser_false(specifier, referrer) {
+        Some(url) => Ok(url),
+        None => ModuleSpecifier::parse(EMPTY).map_err(JsErrorBox::from_err),
+      },
       Resolved::File {
         path,
         query,
@@ -397,9 +414,11 @@ impl WorkerModuleLoader {
         self.root.display()
       ))
     };
-    if let Some((_, source)) = BUILT_IN
+    if let Some(source) = BUILT_IN
       .iter()
       .find(|(name, _)| *name == specifier.as_str())
+      .map(|(_, source)| *source)
+      .or_else(|| NodeCompat::source(specifier.as_str()))
     {
       return Ok(ModuleSource::new(
         ModuleType::JavaScript,
@@ -555,12 +574,19 @@ impl WorkerModuleLoader {
     };
     let (path, package) = match resolved {
       Resolved::Builtin(name) => {
-        return Dependency::Fails(node_module_error(
-          &name,
-          from.display().to_string().as_str(),
-        ))
+        let from = file_url(from).map(|u| u.to_string()).unwrap_or_default();
+        return match self.node.resolve(&name, &from) {
+          Ok(url) => Dependency::Builtin(url.to_string()),
+          Err(message) => Dependency::Fails(message),
+        };
       }
-      Resolved::Empty => return Dependency::Json("{}".to_string()),
+      Resolved::Empty => {
+        let from = file_url(from).map(|u| u.to_string()).unwrap_or_default();
+        return match self.node.over_browser_false(required, &from) {
+          Some(url) => Dependency::Builtin(url.to_string()),
+          None => Dependency::Json("{}".to_string()),
+        };
+      }
       Resolved::File { path, package, .. } => (path, package),
     };
     self.note_package(package);
@@ -642,17 +668,4 @@ fn extension(path: &Path) -> String {
     .and_then(|e| e.to_str())
     .unwrap_or_default()
     .to_ascii_lowercase()
-}
-
-/// A `node:` module (or a bare name of one) where kiln serves none.
-fn node_module_error(name: &str, referrer: &str) -> String {
-  let name = if name.starts_with("node:") {
-    name.to_string()
-  } else {
-    format!("node:{name}")
-  };
-  format!(
-    "No such module \"{name}\" (imported by {}). Node.js modules need the nodejs_compat compatibility flag, and kiln does not provide this one yet.",
-    crate::errors::display_url(referrer)
-  )
 }

@@ -27,7 +27,8 @@ pub enum Resolved {
     query: String,
     package: Option<PathBuf>,
   },
-  /// A Node.js built-in module, `node:` prefix included.
+  /// A Node.js built-in module, as the import named it: `node:x`, or a
+  /// bare `x` that no package provides.
   Builtin(String),
   /// Nothing: the package's `browser` field maps the path to `false`, and
   /// esbuild gives an empty module.
@@ -170,7 +171,7 @@ impl Packages {
       Err(ResolveError::Ignored(_)) => Ok(Resolved::Empty),
       // A Node.js built-in by its bare name that no package provides.
       Err(ResolveError::NotFound(_)) if NODE_BUILTINS.contains(&package_name(specifier)) => {
-        Ok(Resolved::Builtin(format!("node:{specifier}")))
+        Ok(Resolved::Builtin(specifier.to_string()))
       }
       Err(e) => Err(self.explain(importer, specifier, kind, e)),
     }

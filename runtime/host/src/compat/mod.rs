@@ -18,10 +18,14 @@ pub const DEFAULT_COMPATIBILITY_DATE: &str = "2026-11-17";
 /// (`flags.has("…")` in js/, `.contains(&"…")` in Rust, which a test checks
 /// against this list). Every other flag is accepted without effect: kiln
 /// behaves the same with it on or off.
-pub const IMPLEMENTED: [&str; 11] = [
+pub const IMPLEMENTED: [&str; 15] = [
   "assets_navigation_prefers_asset_serving",
   "delete_all_deletes_alarm",
   "increase_websocket_message_size",
+  "nodejs_als",
+  "nodejs_compat",
+  "nodejs_compat_populate_process_env",
+  "nodejs_compat_v2",
   "pedantic_wpt",
   "queue_consumer_no_wait_for_wait_until",
   "queues_json_messages",
@@ -36,11 +40,10 @@ pub const IMPLEMENTED: [&str; 11] = [
 /// flags where it shows; the others get a general sentence.
 pub fn missing_effect(flag: &str) -> Option<&'static str> {
   Some(match flag {
-    "nodejs_compat" | "nodejs_compat_v2" => {
-      "`node:` modules (node:buffer, node:events, ...) and the Node.js globals are not available; an import of one is a start-up error"
-    }
-    "nodejs_als" => "node:async_hooks (AsyncLocalStorage) is not available",
     "python_workers" => "Python workers do not run",
+    f if f.starts_with("enable_nodejs_") && (f.ends_with("_module") || f.ends_with("_modules")) => {
+      "kiln does not provide the Node.js module it enables; an import of it is a start-up error"
+    }
     _ => return None,
   })
 }

@@ -1,7 +1,14 @@
 // A Hono app in TypeScript, as a Workers project has it: routing, a
-// middleware, JSON, a WebSocket route, JSX, and npm packages in ESM and
-// CommonJS. tests/e2e/projects.rs checks every route over a real socket.
+// middleware, JSON, a WebSocket route, JSX, npm packages in ESM and
+// CommonJS, and Node.js modules (nodejs_compat). tests/e2e/projects.rs
+// checks every route over a real socket.
 import { Hono } from "hono";
+import { contextStorage, getContext } from "hono/context-storage";
+import iconv from "iconv-lite";
+import { Buffer } from "node:buffer";
+import { EventEmitter } from "events";
+import path from "node:path";
+import { format } from "node:util";
 import { upgradeWebSocket } from "hono/cloudflare-workers";
 import { parse as parseCookie, serialize } from "cookie";
 import ms from "ms";
@@ -69,6 +76,45 @@ app.get("/counter/:name", async (c) => {
 });
 
 app.get("/page", (c) => c.html(page("kiln")));
+
+// Hono's context storage is an AsyncLocalStorage (node:async_hooks): after
+// awaits, each request still finds its own context, however requests
+// interleave. iconv-lite is CommonJS and requires buffer and
+// string_decoder, as many npm packages do.
+app.use("/node/*", contextStorage());
+app.get("/node/:name", async (c) => {
+  const name = c.req.param("name");
+  await new Promise((resolve) => setTimeout(resolve, 40 - 10 * Math.min(name.length, 3)));
+  await Promise.resolve();
+  const heard: string[] = [];
+  const emitter = new EventEmitter();
+  emitter.on("word", (word: string) => heard.push(word));
+  emitter.emit("word", "heard");
+  // iconv-lite turns its streaming API on when require("stream") gives
+  // Node's streams, which it does under nodejs_compat despite the
+  // package's browser field.
+  const streamed = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    const decoder = iconv.decodeStream("win1251");
+    decoder.on("data", (part: string) => (text += part));
+    decoder.on("end", () => resolve(text));
+    decoder.on("error", reject);
+    decoder.write(Buffer.from([0xcf, 0xf0, 0xe8]));
+    decoder.end(Buffer.from([0xe2, 0xe5, 0xf2]));
+  });
+  return c.json({
+    streamed,
+    name,
+    nameAfterAwaits: getContext().req.param("name"),
+    decoded: iconv.decode(Buffer.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2]), "win1251"),
+    encoded: iconv.encode("€uro", "win1252").toString("hex"),
+    base64url: Buffer.from("kiln?>").toString("base64url"),
+    heard,
+    joined: path.join("/a/b", "../c"),
+    formatted: format("%s has %d items: %o", "list", 2, ["x", "y"]),
+    globals: [typeof globalThis.Buffer, typeof globalThis.process, typeof globalThis.setImmediate],
+  });
+});
 
 app.get("/throw", () => {
   throwFromTypeScript();

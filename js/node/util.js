@@ -1,0 +1,165 @@
+// node:util: the npm package `util` (Node's util as browserify ships it:
+// inherits, promisify, callbackify, deprecate, debuglog, types), Node's own
+// inspect and format from the npm package `node-inspect-extracted`, and the
+// functions Workers' node:util has beyond them.
+import vendor from "kiln:node-vendor/util";
+import extracted from "kiln:node-vendor/inspect";
+
+export const {
+  _extend,
+  callbackify,
+  debuglog,
+  deprecate,
+  inherits,
+  isArray,
+  isBoolean,
+  isBuffer,
+  isDate,
+  isError,
+  isFunction,
+  isNull,
+  isNullOrUndefined,
+  isNumber,
+  isObject,
+  isPrimitive,
+  isRegExp,
+  isString,
+  isSymbol,
+  isUndefined,
+  log,
+  promisify,
+  types,
+} = vendor;
+
+export const { format, formatWithOptions, inspect, stripVTControlCharacters } = extracted;
+export const debug = debuglog;
+export const TextEncoder = globalThis.TextEncoder;
+export const TextDecoder = globalThis.TextDecoder;
+
+export function toUSVString(text) {
+  return String(text).toWellFormed();
+}
+
+// Resolves when the signal aborts (the resource argument only keeps the
+// wait alive in Node).
+export function aborted(signal, _resource) {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
+
+// Node's deep-strict-equality: same prototypes, own enumerable keys and
+// symbols, Object.is for primitives, contents of Maps, Sets, typed arrays,
+// Dates, RegExps, boxed primitives and errors; cycles are allowed.
+export function isDeepStrictEqual(a, b) {
+  return deepEqual(a, b, new Map());
+}
+
+function deepEqual(a, b, seen) {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const tag = Object.prototype.toString.call(a);
+  if (tag !== Object.prototype.toString.call(b)) return false;
+  if (seen.get(a) === b) return true;
+  seen.set(a, b);
+  if (a instanceof Date && a.getTime() !== b.getTime()) return false;
+  if (a instanceof RegExp && (a.source !== b.source || a.flags !== b.flags || a.lastIndex !== b.lastIndex)) {
+    return false;
+  }
+  if (a instanceof Error && (a.message !== b.message || a.name !== b.name)) return false;
+  for (const Box of [Number, String, Boolean, BigInt, Symbol]) {
+    if (a instanceof Box && !Object.is(Box.prototype.valueOf.call(a), Box.prototype.valueOf.call(b))) return false;
+  }
+  if (ArrayBuffer.isView(a)) {
+    if (a.byteLength !== b.byteLength) return false;
+    const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    if (!(a instanceof Float32Array || a instanceof Float64Array)) {
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    } else {
+      for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+    }
+  } else if (a instanceof ArrayBuffer || a instanceof SharedArrayBuffer) {
+    if (!deepEqual(new Uint8Array(a), new Uint8Array(b), seen)) return false;
+  }
+  if (a instanceof Map) {
+    if (a.size !== b.size) return false;
+    for (const [key, value] of a) {
+      if (b.has(key)) {
+        if (!deepEqual(value, b.get(key), seen)) return false;
+      } else if (
+        typeof key !== "object" ||
+        ![...b].some(([k, v]) => deepEqual(key, k, seen) && deepEqual(value, v, seen))
+      ) {
+        return false;
+      }
+    }
+  } else if (a instanceof Set) {
+    if (a.size !== b.size) return false;
+    for (const value of a) {
+      if (!b.has(value) && (typeof value !== "object" || ![...b].some((v) => deepEqual(value, v, seen)))) {
+        return false;
+      }
+    }
+  }
+  const keys = ownKeys(a);
+  const otherKeys = ownKeys(b);
+  if (ArrayBuffer.isView(a)) {
+    // The elements were compared above; only extra properties remain.
+    return sameKeys(keys.filter((k) => !isIndex(k)), otherKeys.filter((k) => !isIndex(k)), a, b, seen);
+  }
+  return sameKeys(keys, otherKeys, a, b, seen);
+}
+
+function isIndex(key) {
+  return typeof key === "string" && /^(0|[1-9]\d*)$/.test(key);
+}
+
+function ownKeys(object) {
+  return Reflect.ownKeys(object).filter((key) => Object.prototype.propertyIsEnumerable.call(object, key));
+}
+
+function sameKeys(keys, otherKeys, a, b, seen) {
+  if (keys.length !== otherKeys.length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.propertyIsEnumerable.call(b, key)) return false;
+    if (!deepEqual(a[key], b[key], seen)) return false;
+  }
+  return true;
+}
+
+export default {
+  TextDecoder,
+  TextEncoder,
+  _extend,
+  aborted,
+  callbackify,
+  debug,
+  debuglog,
+  deprecate,
+  format,
+  formatWithOptions,
+  inherits,
+  inspect,
+  isArray,
+  isBoolean,
+  isBuffer,
+  isDate,
+  isDeepStrictEqual,
+  isError,
+  isFunction,
+  isNull,
+  isNullOrUndefined,
+  isNumber,
+  isObject,
+  isPrimitive,
+  isRegExp,
+  isString,
+  isSymbol,
+  isUndefined,
+  log,
+  promisify,
+  stripVTControlCharacters,
+  toUSVString,
+  types,
+};

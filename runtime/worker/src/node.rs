@@ -1,0 +1,250 @@
+//! Node.js modules (`nodejs_compat`): which `node:` modules a worker may
+//! import, under which flags, and their sources. The modules are
+//! js/node/*.js, written over npm packages that build/vendor-node bundles
+//! into js/node/vendor/; all of it is compiled into the binary.
+
+use deno_core::ModuleSpecifier;
+
+/// What a worker's compatibility flags allow of Node.js.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeCompat {
+  /// `node:` modules (nodejs_compat or nodejs_compat_v2).
+  modules: bool,
+  /// node:async_hooks alone (nodejs_als).
+  als: bool,
+  /// Bare names (`"buffer"`) and the Node.js globals (nodejs_compat_v2).
+  v2: bool,
+}
+
+/// The `node:` modules kiln serves, by the file they are made of.
+const MODULES: [(&str, &str); 16] = [
+  ("node:assert", include_str!("../../../js/node/assert.js")),
+  (
+    "node:assert/strict",
+    include_str!("../../../js/node/assert_strict.js"),
+  ),
+  (
+    "node:async_hooks",
+    include_str!("../../../js/node/async_hooks.js"),
+  ),
+  ("node:buffer", include_str!("../../../js/node/buffer.js")),
+  ("node:events", include_str!("../../../js/node/events.js")),
+  ("node:path", include_str!("../../../js/node/path.js")),
+  (
+    "node:path/posix",
+    include_str!("../../../js/node/path_posix.js"),
+  ),
+  ("node:process", include_str!("../../../js/node/process.js")),
+  ("node:stream", include_str!("../../../js/node/stream.js")),
+  (
+    "node:stream/promises",
+    include_str!("../../../js/node/stream_promises.js"),
+  ),
+  (
+    "node:stream/web",
+    include_str!("../../../js/node/stream_web.js"),
+  ),
+  (
+    "node:string_decoder",
+    include_str!("../../../js/node/string_decoder.js"),
+  ),
+  ("node:url", include_str!("../../../js/node/url.js")),
+  ("node:util", include_str!("../../../js/node/util.js")),
+  (
+    "node:util/types",
+    include_str!("../../../js/node/util_types.js"),
+  ),
+  // Not a module of its own in Node; kept here so that it is found by name.
+  (GLOBALS, include_str!("../../../js/node/globals.js")),
+];
+
+/// What those modules are built on, served to them only.
+const INTERNAL: [(&str, &str); 11] = [
+  (
+    "kiln:node-internals",
+    include_str!("../../../js/node/internals.js"),
+  ),
+  (
+    "kiln:node-vendor/assert",
+    include_str!("../../../js/node/vendor/assert.js"),
+  ),
+  (
+    "kiln:node-vendor/buffer",
+    include_str!("../../../js/node/vendor/buffer.js"),
+  ),
+  (
+    "kiln:node-vendor/events",
+    include_str!("../../../js/node/vendor/events.js"),
+  ),
+  (
+    "kiln:node-vendor/inspect",
+    include_str!("../../../js/node/vendor/inspect.js"),
+  ),
+  (
+    "kiln:node-vendor/path",
+    include_str!("../../../js/node/vendor/path.js"),
+  ),
+  (
+    "kiln:node-vendor/punycode",
+    include_str!("../../../js/node/vendor/punycode.js"),
+  ),
+  (
+    "kiln:node-vendor/stream",
+    include_str!("../../../js/node/vendor/stream.js"),
+  ),
+  (
+    "kiln:node-vendor/string_decoder",
+    include_str!("../../../js/node/vendor/string_decoder.js"),
+  ),
+  (
+    "kiln:node-vendor/url",
+    include_str!("../../../js/node/vendor/url.js"),
+  ),
+  (
+    "kiln:node-vendor/util",
+    include_str!("../../../js/node/vendor/util.js"),
+  ),
+];
+
+/// The module that defines the Node.js globals (js/node/globals.js).
+pub const GLOBALS: &str = "kiln:node-globals";
+
+impl NodeCompat {
+  pub fn from_flags(flags: &[&str]) -> NodeCompat {
+    let v2 = flags.contains(&"nodejs_compat_v2");
+    NodeCompat {
+      modules: flags.contains(&"nodejs_compat") || v2,
+      als: flags.contains(&"nodejs_als"),
+      v2,
+    }
+  }
+
+  /// Whether the worker's script runs after [`GLOBALS`].
+  pub fn has_globals(&self) -> bool {
+    self.v2
+  }
+
+  /// The module a worker's import of `name` (`node:x`, or `x` from a
+  /// package) gets, or why it gets none.
+  pub fn resolve(&self, name: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
+    let bare = !name.starts_with("node:");
+    let specifier = if bare {
+      format!("node:{name}")
+    } else {
+      name.to_string()
+    };
+    let served = MODULES.iter().any(|(s, _)| *s == specifier) && specifier != GLOBALS;
+    let allowed = if specifier == "node:async_hooks" {
+      self.modules || self.als
+    } else {
+      self.modules
+    };
+    if served && allowed && (!bare || self.v2) {
+      return ModuleSpecifier::parse(&specifier).map_err(|e| e.to_string());
+    }
+    let importer = crate::errors::display_url(referrer);
+    Err(if !allowed {
+      format!(
+        "No such module \"{specifier}\" (imported by {importer}). Node.js modules need the nodejs_compat compatibility flag: add compatibility_flags = [\"nodejs_compat\"] to the worker's configuration."
+      )
+    } else if served {
+      // Only a bare name without nodejs_compat_v2 gets here.
+      format!(
+        "No such module \"{name}\" (imported by {importer}). Import it as \"{specifier}\": Node.js modules are found by their bare names only from nodejs_compat_v2 on (nodejs_compat with a compatibility date of 2024-09-23 or later)."
+      )
+    } else {
+      format!(
+        "No such module \"{specifier}\" (imported by {importer}). kiln does not provide this Node.js module yet; it provides {}.",
+        provided().join(", ")
+      )
+    })
+  }
+
+  /// A package's `browser` field maps `specifier` to `false`: the Node.js
+  /// module it names, where the worker has it, as wrangler gives workerd's
+  /// module under nodejs_compat whatever the field says. Otherwise `None`,
+  /// and the import gets the empty module esbuild gives.
+  pub fn over_browser_false(&self, specifier: &str, referrer: &str) -> Option<ModuleSpecifier> {
+    let bare = specifier.strip_prefix("node:").unwrap_or(specifier);
+    if !MODULES
+      .iter()
+      .any(|(s, _)| s.strip_prefix("node:") == Some(bare))
+    {
+      return None;
+    }
+    self.resolve(specifier, referrer).ok()
+  }
+
+  /// The source of a module kiln serves for Node.js, by its URL.
+  pub fn source(specifier: &str) -> Option<&'static str> {
+    MODULES
+      .iter()
+      .chain(INTERNAL.iter())
+      .find(|(s, _)| *s == specifier)
+      .map(|(_, source)| *source)
+  }
+
+  /// Whether `specifier` is one of the modules only kiln's own Node.js
+  /// modules may import.
+  pub fn is_internal(specifier: &str) -> bool {
+    INTERNAL.iter().any(|(s, _)| *s == specifier) || specifier == GLOBALS
+  }
+}
+
+/// The `node:` modules kiln serves, for messages and the README.
+pub fn provided() -> Vec<&'static str> {
+  MODULES
+    .iter()
+    .map(|(s, _)| *s)
+    .filter(|s| *s != GLOBALS)
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn modules_follow_the_flags() {
+    let none = NodeCompat::from_flags(&[]);
+    let als = NodeCompat::from_flags(&["nodejs_als"]);
+    let v1 = NodeCompat::from_flags(&["nodejs_compat"]);
+    let v2 = NodeCompat::from_flags(&["nodejs_compat", "nodejs_compat_v2"]);
+    let at = "file:///w/index.js";
+    let err = none.resolve("node:buffer", at).unwrap_err();
+    assert!(err.contains("nodejs_compat"), "{err}");
+    assert!(als.resolve("node:async_hooks", at).is_ok());
+    assert!(als.resolve("node:events", at).is_err());
+    assert!(v1.resolve("node:events", at).is_ok());
+    assert!(v1
+      .resolve("events", at)
+      .unwrap_err()
+      .contains("Import it as \"node:events\""));
+    assert_eq!(v2.resolve("events", at).unwrap().as_str(), "node:events");
+    let err = v2.resolve("node:crypto", at).unwrap_err();
+    assert!(
+      err.contains("kiln does not provide this Node.js module yet"),
+      "{err}"
+    );
+    assert!(err.contains("node:buffer"), "{err}");
+    assert!(v2.resolve(GLOBALS, at).is_err());
+  }
+
+  #[test]
+  fn every_module_and_what_it_imports_is_served() {
+    let import = regex::Regex::new(r#"(?m)^\s*(?:import|export)\b[^;]*?from\s+"([^"]+)""#).unwrap();
+    let bare = regex::Regex::new(r#"(?m)^import\s+"([^"]+)""#).unwrap();
+    for (name, source) in MODULES.iter().chain(INTERNAL.iter()) {
+      for found in import
+        .captures_iter(source)
+        .chain(bare.captures_iter(source))
+      {
+        let target = &found[1];
+        assert!(
+          NodeCompat::source(target).is_some(),
+          "{name} imports {target}, which is not served"
+        );
+      }
+    }
+  }
+}
