@@ -447,6 +447,8 @@ function exposeCloudflareWorkers() {
  * `kiln:node-internals` module takes it once.
  */
 function exposeNodeInternals(flags) {
+  const nodeModules = flags.has("nodejs_compat") || flags.has("nodejs_compat_v2");
+  if (!nodeModules && !flags.has("nodejs_als")) return;
   const processEnv = {};
   if (flags.has("nodejs_compat_populate_process_env")) {
     // The worker's text bindings, as Workers copy them to process.env.

@@ -82,9 +82,9 @@ export class AsyncLocalStorage {
     throw new Error("asyncLocalStorage.enterWith() is not implemented");
   }
 
+  // Nor disable(), for the same reason.
   disable() {
-    const next = frameWithout(this);
-    if (next !== frame()) setAsyncContext(next);
+    throw new Error("asyncLocalStorage.disable() is not implemented");
   }
 
   static bind(fn) {

@@ -81,41 +81,98 @@ export function toNamespacedPath(path) {
   return path;
 }
 
-// A glob of `*`, `**`, `?` and `[...]` classes, matched as Node's
-// path.matchesGlob (minimatch's rules) does for POSIX paths.
+// path.matchesGlob, by minimatch's rules for POSIX paths as Node applies
+// them: `*`, `?` and `[...]` within a segment, `**` for any number of
+// segments, `{a,b}` alternatives, and a segment starting with a dot matched
+// only by a pattern segment that starts with one.
 export function matchesGlob(path, pattern) {
-  if (typeof path !== "string" || typeof pattern !== "string") {
-    const error = new TypeError('The "path" and "pattern" arguments must be of type string.');
+  if (typeof path !== "string") {
+    const error = new TypeError(`The "path" argument must be of type string.${received(path)}`);
     error.code = "ERR_INVALID_ARG_TYPE";
     throw error;
   }
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*") {
-      if (pattern[i + 1] === "*") {
-        const slash = pattern[i + 2] === "/";
-        source += slash ? "(?:[^/]*(?:/|$))*" : ".*";
-        i += slash ? 2 : 1;
-      } else {
-        source += "[^/]*";
+  if (typeof pattern !== "string") {
+    const error = new TypeError(`The "pattern" argument must be of type string.${received(pattern)}`);
+    error.code = "ERR_INVALID_ARG_TYPE";
+    throw error;
+  }
+  const segments = path.split("/");
+  return expandBraces(pattern).some((one) => {
+    const parts = one.split("/").map(segmentMatcher);
+    return parts.every((p) => p !== null) && matchSegments(segments, 0, parts, 0, new Map());
+  });
+}
+
+function expandBraces(pattern) {
+  const open = pattern.indexOf("{");
+  if (open === -1) return [pattern];
+  let depth = 0;
+  const commas = [];
+  for (let i = open; i < pattern.length; i++) {
+    if (pattern[i] === "{") depth++;
+    else if (pattern[i] === "}" && --depth === 0) {
+      if (commas.length === 0) return [pattern];
+      const bounds = [open, ...commas, i];
+      const head = pattern.slice(0, open);
+      const tail = pattern.slice(i + 1);
+      const out = [];
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        out.push(...expandBraces(head + pattern.slice(bounds[k] + 1, bounds[k + 1]) + tail));
       }
-    } else if (c === "?") {
-      source += "[^/]";
-    } else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
+      return out;
+    } else if (pattern[i] === "," && depth === 1) commas.push(i);
+  }
+  return [pattern];
+}
+
+// One pattern segment: "**", or a test of one path segment (null when the
+// segment is not a valid pattern, which then matches nothing).
+function segmentMatcher(part) {
+  if (part === "**") return "**";
+  let source = "";
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i];
+    if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else if (c === "[") {
+      const end = part.indexOf("]", i + 2);
       if (end === -1) {
         source += "\\[";
       } else {
-        const body = pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const body = part.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
         source += `[${body}]`;
         i = end;
       }
+    } else if (c === "\\" && i + 1 < part.length) {
+      source += part[++i].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     } else {
-      source += c.replace(/[.+^${}()|\\]/g, "\\$&");
+      source += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     }
   }
-  return new RegExp(`^${source}$`).test(path);
+  let regex;
+  try {
+    regex = new RegExp(`^${source}$`);
+  } catch {
+    return null;
+  }
+  const dotAllowed = part.startsWith(".");
+  return (segment) => (dotAllowed || !segment.startsWith(".") || segment === part) && regex.test(segment);
+}
+
+function matchSegments(segments, i, parts, j, memo) {
+  const key = i * (parts.length + 1) + j;
+  if (memo.has(key)) return memo.get(key);
+  let result;
+  if (j === parts.length) {
+    result = i === segments.length;
+  } else if (parts[j] === "**") {
+    result = matchSegments(segments, i, parts, j + 1, memo) ||
+      (i < segments.length && !segments[i].startsWith(".") && matchSegments(segments, i + 1, parts, j, memo));
+  } else {
+    result = i < segments.length && parts[j](segments[i]) && matchSegments(segments, i + 1, parts, j + 1, memo);
+  }
+  memo.set(key, result);
+  return result;
 }
 
 export const posix = {

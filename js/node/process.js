@@ -117,7 +117,6 @@ Object.assign(process, {
     const text = warning instanceof Error ? `${warning.name}: ${warning.message}` : `${type ?? "Warning"}: ${warning}`;
     console.warn(text);
   },
-  getBuiltinModule: () => undefined,
   exit: unsupported("exit"),
   abort: unsupported("abort"),
   kill: unsupported("kill"),
@@ -147,7 +146,6 @@ export const {
   execPath,
   exit,
   features,
-  getBuiltinModule,
   getegid,
   geteuid,
   getgid,

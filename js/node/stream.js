@@ -13,6 +13,7 @@ function webChunk(chunk) {
 }
 
 Stream.Readable.toWeb = function toWeb(readable) {
+  let settled = false;
   return new ReadableStream({
     start(controller) {
       readable.pause();
@@ -20,8 +21,14 @@ Stream.Readable.toWeb = function toWeb(readable) {
         controller.enqueue(readable.readableObjectMode ? chunk : webChunk(chunk));
         if (controller.desiredSize <= 0) readable.pause();
       });
-      readable.once("end", () => controller.close());
-      readable.once("error", (error) => controller.error(error));
+      // finished() also reports a stream that has already ended or was
+      // destroyed without an error, which "end" and "error" never would.
+      Stream.finished(readable, (error) => {
+        if (settled) return;
+        settled = true;
+        if (error) controller.error(error);
+        else controller.close();
+      });
     },
     pull() {
       readable.resume();
@@ -54,7 +61,7 @@ Stream.Writable.toWeb = function toWeb(writable) {
       return new Promise((resolve, reject) => writable.write(chunk, (error) => (error ? reject(error) : resolve())));
     },
     close() {
-      return new Promise((resolve) => writable.end(resolve));
+      return new Promise((resolve, reject) => writable.end((error) => (error ? reject(error) : resolve())));
     },
     abort(reason) {
       writable.destroy(reason);

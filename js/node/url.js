@@ -4,6 +4,7 @@
 // POSIX paths.
 import vendor from "kiln:node-vendor/url";
 import punycode from "kiln:node-vendor/punycode";
+import { resolve as resolvePath } from "node:path";
 
 export const URL = globalThis.URL;
 export const URLSearchParams = globalThis.URLSearchParams;
@@ -55,7 +56,10 @@ export function fileURLToPath(path) {
 
 export function pathToFileURL(filepath) {
   if (typeof filepath !== "string") throw invalidArg("path", "of type string", filepath);
-  let absolute = filepath.startsWith("/") ? filepath : `/bundle/${filepath}`;
+  // As Node: the path resolved (against `/`, a worker's current directory),
+  // its trailing slash kept.
+  let absolute = resolvePath(filepath);
+  if (filepath.endsWith("/") && !absolute.endsWith("/")) absolute += "/";
   const url = new URL("file://");
   // Characters the URL parser would take as syntax are percent-encoded
   // first, as Node does.

@@ -84,22 +84,28 @@ function deepEqual(a, b, seen) {
   }
   if (a instanceof Map) {
     if (a.size !== b.size) return false;
+    // An object key of `a` missing from `b` may equal one of `b`'s object
+    // keys; each of those stands for one key of `a` only.
+    const unmatched = [...b].filter(([k]) => typeof k === "object" && k !== null && !a.has(k));
     for (const [key, value] of a) {
       if (b.has(key)) {
         if (!deepEqual(value, b.get(key), seen)) return false;
-      } else if (
-        typeof key !== "object" ||
-        ![...b].some(([k, v]) => deepEqual(key, k, seen) && deepEqual(value, v, seen))
-      ) {
-        return false;
+        continue;
       }
+      if (typeof key !== "object" || key === null) return false;
+      const at = unmatched.findIndex(([k, v]) => deepEqual(key, k, new Map(seen)) && deepEqual(value, v, new Map(seen)));
+      if (at === -1) return false;
+      unmatched.splice(at, 1);
     }
   } else if (a instanceof Set) {
     if (a.size !== b.size) return false;
+    const unmatched = [...b].filter((v) => typeof v === "object" && v !== null && !a.has(v));
     for (const value of a) {
-      if (!b.has(value) && (typeof value !== "object" || ![...b].some((v) => deepEqual(value, v, seen)))) {
-        return false;
-      }
+      if (b.has(value)) continue;
+      if (typeof value !== "object" || value === null) return false;
+      const at = unmatched.findIndex((v) => deepEqual(value, v, new Map(seen)));
+      if (at === -1) return false;
+      unmatched.splice(at, 1);
     }
   }
   const keys = ownKeys(a);

@@ -113,3 +113,28 @@ fn bad_rules_stop_start_up_with_every_problem() {
   assert!(!exit.stderr.contains("panicked"), "{}", exit.stderr);
   assert!(!exit.stdout.contains("ready on"), "{}", exit.stdout);
 }
+
+/// A dynamic import() whose module graph reaches a module that is already
+/// linked and has imports of its own. QuickJS asks deno_core about that
+/// module's imports again; a debug build of kiln aborted the process on it
+/// (deno_core's debug assertions, now off: Cargo.toml).
+#[tokio::test]
+async fn a_dynamic_import_reaching_a_linked_module_with_imports_works() {
+  let dir = kiln_tests::workerd::TempDir::new("dynamic-linked");
+  let files = [
+    (
+      "index.js",
+      "import { a } from \"./a.js\";\nexport default { async fetch() { const c = await import(\"./c.js\"); return Response.json([a, c.c]); } };\n",
+    ),
+    ("a.js", "import { b } from \"./b.js\";\nexport const a = `a+${b}`;\n"),
+    ("b.js", "export const b = \"b\";\n"),
+    ("c.js", "import { a } from \"./a.js\";\nexport const c = `c+${a}`;\n"),
+  ];
+  for (name, text) in files {
+    std::fs::write(dir.path().join(name), text).unwrap();
+  }
+  let kiln = Kiln::start_in(dir.path(), &["index.js", "--no-watch"]);
+  assert_eq!(kiln.get("/").await.json(), json!(["a+b", "c+a+b"]));
+  assert_eq!(kiln.get("/").await.json(), json!(["a+b", "c+a+b"]));
+  kiln.assert_alive();
+}

@@ -185,18 +185,22 @@ async fn every_route_answers_as_under_wrangler_dev() {
 #[tokio::test]
 async fn node_modules_serve_npm_packages_and_async_local_storage_per_request() {
   let kiln = start_hono_app();
-  // The shorter the name, the longer the route waits: the last request
-  // sent finishes first.
+  // The route holds each request until all three are in flight, then the
+  // shorter the name, the longer it waits.
   let names = ["a", "bb", "ccc"];
   let (a, b, c) = tokio::join!(
-    kiln.get("/node/a"),
-    kiln.get("/node/bb"),
-    kiln.get("/node/ccc")
+    kiln.get("/node/a?together=3"),
+    kiln.get("/node/bb?together=3"),
+    kiln.get("/node/ccc?together=3")
   );
   for (name, reply) in names.iter().zip([a, b, c]) {
     assert_eq!(reply.status, 200, "{}", reply.text());
     let body = reply.json();
     assert_eq!(body["name"], *name);
+    assert_eq!(
+      body["overlapped"], true,
+      "the three requests never were in flight together"
+    );
     assert_eq!(body["nameAfterAwaits"], *name, "{body}");
     assert_eq!(body["decoded"], "Привет");
     assert_eq!(body["streamed"], "Привет");

@@ -10,6 +10,8 @@ use kiln_tests::{crash_lines, kiln_bin, repo_dir, run_with_deadline, try_send_wi
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Every file under `dir`, recursively.
+/// The JavaScript files below `dir`, leaving out the npm packages
+/// build/vendor-node installs (js/node/node_modules), which kiln never reads.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
   let mut files = Vec::new();
   let mut dirs = vec![dir.to_path_buf()];
@@ -17,8 +19,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     for entry in std::fs::read_dir(&dir).unwrap() {
       let path = entry.unwrap().path();
       if path.is_dir() {
-        dirs.push(path);
-      } else {
+        if !path.ends_with("node_modules") {
+          dirs.push(path);
+        }
+      } else if path.extension().is_some_and(|e| e == "js") {
         files.push(path);
       }
     }

@@ -208,12 +208,12 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
   })
   .await
   .map_err(&fail)?;
-  if NodeCompat::from_flags(&spec.compat.enabled_names()).has_globals() {
+  for side in NodeCompat::from_flags(&spec.compat.enabled_names()).side_modules() {
     // Buffer, process and the rest are there before the script's first
     // line, as in Workers.
-    let globals = ModuleSpecifier::parse(crate::node::GLOBALS).expect("a valid URL");
+    let side = ModuleSpecifier::parse(side).expect("a valid URL");
     let id = js
-      .load_side_es_module(&globals)
+      .load_side_es_module(&side)
       .await
       .map_err(|e| fail(loader.explain(&e)))?;
     let evaluated = js.mod_evaluate(id);

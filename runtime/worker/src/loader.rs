@@ -222,9 +222,16 @@ impl WorkerModuleLoader {
     if BUILT_IN.iter().any(|(name, _)| *name == specifier) {
       return ModuleSpecifier::parse(specifier).map_err(JsErrorBox::from_err);
     }
-    // What kiln's Node.js modules are built on is theirs alone.
-    if NodeCompat::is_internal(specifier) && !referrer.starts_with("file:") {
-      return ModuleSpecifier::parse(specifier).map_err(JsErrorBox::from_err);
+    // What kiln's Node.js modules are built on is theirs alone: imported
+    // by them, or loaded by the isolate itself (referrer ".").
+    if NodeCompat::is_internal(specifier) {
+      if referrer == "." || referrer.starts_with("node:") || referrer.starts_with("kiln:node-") {
+        return ModuleSpecifier::parse(specifier).map_err(JsErrorBox::from_err);
+      }
+      return Err(JsErrorBox::type_error(format!(
+        "Cannot import \"{specifier}\" (imported by {}): it is internal to kiln's node: modules.",
+        crate::errors::display_url(referrer)
+      )));
     }
     // Absolute URLs (kiln's own modules, `cloudflare:`, `node:`, and the
     // resolved URLs in the modules commonjs.rs writes) are kept as they are.
@@ -244,6 +251,9 @@ impl WorkerModuleLoader {
     let Some(importer) = importer else {
       return resolve_import(specifier, referrer).map_err(JsErrorBox::from_err);
     };
+    if let Some(url) = self.node.takes_bare(specifier, referrer) {
+      return Ok(url);
+    }
     match self
       .packages
       .resolve(&importer, specifier, ImportKind::Import)
@@ -568,6 +578,10 @@ impl WorkerModuleLoader {
 
   /// What `require(required)` in the CommonJS file `from` leads to.
   fn dependency(&self, from: &Path, required: &str) -> Dependency {
+    let from_url = || file_url(from).map(|u| u.to_string()).unwrap_or_default();
+    if let Some(url) = self.node.takes_bare(required, &from_url()) {
+      return Dependency::Builtin(url.to_string());
+    }
     let resolved = match self.packages.resolve(from, required, ImportKind::Require) {
       Ok(resolved) => resolved,
       Err(message) => return Dependency::Fails(message),

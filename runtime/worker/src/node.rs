@@ -60,10 +60,7 @@ const MODULES: [(&str, &str); 16] = [
 
 /// What those modules are built on, served to them only.
 const INTERNAL: [(&str, &str); 11] = [
-  (
-    "kiln:node-internals",
-    include_str!("../../../js/node/internals.js"),
-  ),
+  (INTERNALS, include_str!("../../../js/node/internals.js")),
   (
     "kiln:node-vendor/assert",
     include_str!("../../../js/node/vendor/assert.js"),
@@ -108,6 +105,8 @@ const INTERNAL: [(&str, &str); 11] = [
 
 /// The module that defines the Node.js globals (js/node/globals.js).
 pub const GLOBALS: &str = "kiln:node-globals";
+/// What the modules take from js/dispatch.js (js/node/internals.js).
+const INTERNALS: &str = "kiln:node-internals";
 
 impl NodeCompat {
   pub fn from_flags(flags: &[&str]) -> NodeCompat {
@@ -117,11 +116,6 @@ impl NodeCompat {
       als: flags.contains(&"nodejs_als"),
       v2,
     }
-  }
-
-  /// Whether the worker's script runs after [`GLOBALS`].
-  pub fn has_globals(&self) -> bool {
-    self.v2
   }
 
   /// The module a worker's import of `name` (`node:x`, or `x` from a
@@ -158,6 +152,37 @@ impl NodeCompat {
         provided().join(", ")
       )
     })
+  }
+
+  /// Under nodejs_compat_v2 a bare name of a module kiln has (`"events"`,
+  /// not `"events/"`) is that module before anything in node_modules, as
+  /// wrangler's build sends it to workerd's.
+  pub fn takes_bare(&self, specifier: &str, referrer: &str) -> Option<ModuleSpecifier> {
+    if !self.v2 || specifier.starts_with("node:") {
+      return None;
+    }
+    if !MODULES
+      .iter()
+      .any(|(s, _)| s.strip_prefix("node:") == Some(specifier))
+    {
+      return None;
+    }
+    self.resolve(specifier, referrer).ok()
+  }
+
+  /// The modules the isolate loads before the worker's script: what kiln's
+  /// Node.js modules take from js/dispatch.js (taken at once, so that it
+  /// does not stay on the global object), and under nodejs_compat_v2 the
+  /// Node.js globals.
+  pub fn side_modules(&self) -> Vec<&'static str> {
+    let mut modules = Vec::new();
+    if self.modules || self.als {
+      modules.push(INTERNALS);
+    }
+    if self.v2 {
+      modules.push(GLOBALS);
+    }
+    modules
   }
 
   /// A package's `browser` field maps `specifier` to `false`: the Node.js

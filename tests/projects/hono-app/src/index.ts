@@ -81,10 +81,27 @@ app.get("/page", (c) => c.html(page("kiln")));
 // awaits, each request still finds its own context, however requests
 // interleave. iconv-lite is CommonJS and requires buffer and
 // string_decoder, as many npm packages do.
+// `?together=N` holds each request until N have arrived (or 5 s have
+// passed, which the answer says), so that the test knows they overlapped.
+const waiting: Array<() => void> = [];
+function together(count: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000);
+    waiting.push(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    if (waiting.length >= count) waiting.splice(0).forEach((release) => release());
+  });
+}
+
 app.use("/node/*", contextStorage());
 app.get("/node/:name", async (c) => {
   const name = c.req.param("name");
-  await new Promise((resolve) => setTimeout(resolve, 40 - 10 * Math.min(name.length, 3)));
+  const count = Number(c.req.query("together") ?? "1");
+  const overlapped = count > 1 ? await together(count) : true;
+  // Then the shortest name waits longest, so they finish in another order.
+  await new Promise((resolve) => setTimeout(resolve, 10 * (4 - Math.min(name.length, 3))));
   await Promise.resolve();
   const heard: string[] = [];
   const emitter = new EventEmitter();
@@ -103,6 +120,7 @@ app.get("/node/:name", async (c) => {
     decoder.end(Buffer.from([0xe2, 0xe5, 0xf2]));
   });
   return c.json({
+    overlapped,
     streamed,
     name,
     nameAfterAwaits: getContext().req.param("name"),
