@@ -1,26 +1,7 @@
-// node:assert/strict: node:assert's strict mode, where equal means
-// strictEqual.
+// node:assert/strict: node:assert's strict mode. Workers' node:assert
+// compares strictly already (js/node/assert.js), so the two export the
+// same functions; the default is `assert.strict`.
 import assert from "node:assert";
 
-const strict = assert.strict;
-export default strict;
-export const {
-  AssertionError,
-  deepEqual,
-  deepStrictEqual,
-  doesNotMatch,
-  doesNotReject,
-  doesNotThrow,
-  equal,
-  fail,
-  ifError,
-  match,
-  notDeepEqual,
-  notDeepStrictEqual,
-  notEqual,
-  notStrictEqual,
-  ok,
-  rejects,
-  strictEqual,
-  throws,
-} = strict;
+export * from "node:assert";
+export default assert.strict;

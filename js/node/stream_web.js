@@ -1,4 +1,8 @@
-// node:stream/web: the WHATWG streams a worker already has as globals.
+// node:stream/web: the WHATWG streams a worker already has as globals; the
+// default export is this module's namespace.
+import * as web from "node:stream/web";
+
+export default web;
 export const {
   ByteLengthQueuingStrategy,
   CompressionStream,
@@ -18,22 +22,3 @@ export const {
   WritableStreamDefaultController,
   WritableStreamDefaultWriter,
 } = globalThis;
-export default {
-  ByteLengthQueuingStrategy,
-  CompressionStream,
-  CountQueuingStrategy,
-  DecompressionStream,
-  ReadableByteStreamController,
-  ReadableStream,
-  ReadableStreamBYOBReader,
-  ReadableStreamBYOBRequest,
-  ReadableStreamDefaultController,
-  ReadableStreamDefaultReader,
-  TextDecoderStream,
-  TextEncoderStream,
-  TransformStream,
-  TransformStreamDefaultController,
-  WritableStream,
-  WritableStreamDefaultController,
-  WritableStreamDefaultWriter,
-};

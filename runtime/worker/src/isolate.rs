@@ -216,8 +216,7 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
       .load_side_es_module(&side)
       .await
       .map_err(|e| fail(loader.explain(&e)))?;
-    let evaluated = js.mod_evaluate(id);
-    js.with_event_loop_future(evaluated, PollEventLoopOptions::default())
+    evaluate(js, id)
       .await
       .map_err(|e| fail(loader.explain(&e)))?;
   }
@@ -232,8 +231,7 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
       .load_main_es_module_from_code(&url, code)
       .await
       .map_err(|e| fail(loader.explain(&e)))?;
-    let evaluated = js.mod_evaluate(id);
-    js.with_event_loop_future(evaluated, PollEventLoopOptions::default())
+    evaluate(js, id)
       .await
       .map_err(|e| fail(loader.explain(&e)))?;
     let namespace = js
@@ -246,6 +244,17 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
     .map_err(&fail)?;
   }
   Ok(())
+}
+
+/// Runs a loaded module to the end of its top level, top-level awaits
+/// included.
+async fn evaluate(
+  js: &mut JsRuntime,
+  id: deno_core::ModuleId,
+) -> Result<(), deno_core::error::CoreError> {
+  let evaluated = js.mod_evaluate(id);
+  js.with_event_loop_future(evaluated, PollEventLoopOptions::default())
+    .await
 }
 
 fn compiles_as_classic_script(js: &mut JsRuntime, code: &str) -> bool {
