@@ -4,6 +4,7 @@
 // functions Workers' node:util has beyond them.
 import vendor from "kiln:node-vendor/util";
 import extracted from "kiln:node-vendor/inspect";
+import * as self from "node:util";
 
 export const {
   _extend,
@@ -134,38 +135,12 @@ function sameKeys(keys, otherKeys, a, b, seen) {
   return true;
 }
 
-export default {
-  TextDecoder,
-  TextEncoder,
-  _extend,
-  aborted,
-  callbackify,
-  debug,
-  debuglog,
-  deprecate,
-  format,
-  formatWithOptions,
-  inherits,
-  inspect,
-  isArray,
-  isBoolean,
-  isBuffer,
-  isDate,
-  isDeepStrictEqual,
-  isError,
-  isFunction,
-  isNull,
-  isNullOrUndefined,
-  isNumber,
-  isObject,
-  isPrimitive,
-  isRegExp,
-  isString,
-  isSymbol,
-  isUndefined,
-  log,
-  promisify,
-  stripVTControlCharacters,
-  toUSVString,
-  types,
-};
+// The default export: every named export, as a plain object (packages
+// patch node:util's functions on it).
+// Reflect.ownKeys, unlike Object.keys, reads no binding (`default` is not
+// set yet while this line runs).
+export default Object.fromEntries(
+  Reflect.ownKeys(self)
+    .filter((name) => typeof name === "string" && name !== "default")
+    .map((name) => [name, self[name]]),
+);
