@@ -130,9 +130,7 @@ async fn a_dynamic_import_reaching_a_linked_module_with_imports_works() {
     ("b.js", "export const b = \"b\";\n"),
     ("c.js", "import { a } from \"./a.js\";\nexport const c = `c+${a}`;\n"),
   ];
-  for (name, text) in files {
-    std::fs::write(dir.path().join(name), text).unwrap();
-  }
+  kiln_tests::write_files(dir.path(), &files);
   let kiln = Kiln::start_in(dir.path(), &["index.js", "--no-watch"]);
   assert_eq!(kiln.get("/").await.json(), json!(["a+b", "c+a+b"]));
   assert_eq!(kiln.get("/").await.json(), json!(["a+b", "c+a+b"]));

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use kiln_tests::workerd::{TempDir, Workerd, WorkerdConfig};
-use kiln_tests::{crash_lines, run_to_exit, send, workers_dir, Kiln};
+use kiln_tests::{crash_lines, run_to_exit, send, workers_dir, write_files, Kiln};
 use serde_json::{json, Value};
 
 /// Cases whose answers differ, why, and what kiln answers instead (which
@@ -86,11 +86,12 @@ async fn every_case_answers_as_on_workerd() {
   assert!(crash_lines(&kiln.output()).is_empty(), "{}", kiln.output());
 }
 
-/// A worker in a new folder with this wrangler.toml and index.js.
-fn project(tag: &str, toml: &str, script: &str) -> TempDir {
+/// A worker in a new folder with this wrangler.toml, index.js and any
+/// further files.
+fn project(tag: &str, toml: &str, script: &str, more: &[(&str, &str)]) -> TempDir {
   let dir = TempDir::new(tag);
-  std::fs::write(dir.path().join("wrangler.toml"), toml).unwrap();
-  std::fs::write(dir.path().join("index.js"), script).unwrap();
+  write_files(dir.path(), &[("wrangler.toml", toml), ("index.js", script)]);
+  write_files(dir.path(), more);
   dir
 }
 
@@ -136,7 +137,7 @@ export default {
 #[tokio::test]
 async fn the_flags_decide_the_modules_and_globals() {
   // nodejs_als alone: node:async_hooks and nothing else.
-  let dir = project("node-als", &toml("2026-05-01", &["nodejs_als"]), PROBE);
+  let dir = project("node-als", &toml("2026-05-01", &["nodejs_als"]), PROBE, &[]);
   let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
   let body = kiln.get("/").await.json();
   assert_eq!(body["als"], "function");
@@ -151,7 +152,12 @@ async fn the_flags_decide_the_modules_and_globals() {
 
   // nodejs_compat before 2024-09-23 (no nodejs_compat_v2): the modules, but
   // no globals.
-  let dir = project("node-v1", &toml("2024-09-01", &["nodejs_compat"]), PROBE);
+  let dir = project(
+    "node-v1",
+    &toml("2024-09-01", &["nodejs_compat"]),
+    PROBE,
+    &[],
+  );
   let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
   let body = kiln.get("/").await.json();
   assert_eq!(body["events"], "imported");
@@ -167,7 +173,7 @@ async fn the_flags_decide_the_modules_and_globals() {
     ("2026-05-01", json!({"GREETING": "hi"})),
     ("2025-03-01", json!({})),
   ] {
-    let dir = project("node-v2", &toml(date, &["nodejs_compat"]), PROBE);
+    let dir = project("node-v2", &toml(date, &["nodejs_compat"]), PROBE, &[]);
     let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
     let body = kiln.get("/").await.json();
     assert_eq!(
@@ -185,6 +191,7 @@ fn a_node_module_needs_its_flag_and_kiln_names_the_modules_it_has() {
     "node-noflag",
     &toml("2026-05-01", &[]),
     "import { Buffer } from \"node:buffer\";\nexport default { fetch() { return new Response(Buffer.from(\"x\")); } };\n",
+    &[],
   );
   let out = start_up_error(dir.path());
   assert!(
@@ -196,6 +203,7 @@ fn a_node_module_needs_its_flag_and_kiln_names_the_modules_it_has() {
     "node-missing",
     &toml("2026-05-01", &["nodejs_compat"]),
     "import { createHash } from \"node:crypto\";\nexport default { fetch() { return new Response(createHash); } };\n",
+    &[],
   );
   let out = start_up_error(dir.path());
   assert!(
@@ -208,6 +216,7 @@ fn a_node_module_needs_its_flag_and_kiln_names_the_modules_it_has() {
     "node-bare",
     &toml("2024-09-01", &["nodejs_compat"]),
     "import EventEmitter from \"events\";\nexport default { fetch() { return new Response(typeof EventEmitter); } };\n",
+    &[],
   );
   let out = start_up_error(dir.path());
   assert!(out.contains("Import it as \"node:events\""), "{out}");
@@ -219,6 +228,7 @@ fn kilns_own_building_blocks_cannot_be_imported() {
     "node-internal",
     &toml("2026-05-01", &["nodejs_compat"]),
     "import internals from \"kiln:node-internals\";\nexport default { fetch() { return new Response(typeof internals); } };\n",
+    &[],
   );
   let out = start_up_error(dir.path());
   assert!(
@@ -236,18 +246,17 @@ async fn a_bare_built_in_name_is_the_built_in_before_node_modules() {
     "node-bare-first",
     &toml("2026-05-01", &["nodejs_compat"]),
     "import events from \"events\";\nimport npm from \"events/\";\nexport default { fetch() { return Response.json([typeof events, npm]); } };\n",
+    &[
+      (
+        "node_modules/events/package.json",
+        "{\"name\": \"events\", \"main\": \"index.js\"}",
+      ),
+      (
+        "node_modules/events/index.js",
+        "module.exports = \"the npm package\";\n",
+      ),
+    ],
   );
-  std::fs::create_dir_all(dir.path().join("node_modules/events")).unwrap();
-  std::fs::write(
-    dir.path().join("node_modules/events/package.json"),
-    "{\"name\": \"events\", \"main\": \"index.js\"}",
-  )
-  .unwrap();
-  std::fs::write(
-    dir.path().join("node_modules/events/index.js"),
-    "module.exports = \"the npm package\";\n",
-  )
-  .unwrap();
   let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
   assert_eq!(
     kiln.get("/").await.json(),
@@ -263,12 +272,11 @@ async fn a_bare_require_before_v2_throws_with_the_node_name() {
     "node-bare-v1",
     &toml("2024-09-01", &["nodejs_compat"]),
     "import lib from \"./lib.cjs\";\nexport default { fetch() { return new Response(lib()); } };\n",
+    &[(
+      "lib.cjs",
+      "module.exports = () => { try { require(\"events\"); return \"loaded\"; } catch (e) { return e.message; } };\n",
+    )],
   );
-  std::fs::write(
-    dir.path().join("lib.cjs"),
-    "module.exports = () => { try { require(\"events\"); return \"loaded\"; } catch (e) { return e.message; } };\n",
-  )
-  .unwrap();
   let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
   let text = kiln.get("/").await.text();
   assert!(text.contains("Import it as \"node:events\""), "{text}");
@@ -282,14 +290,13 @@ async fn commonjs_requires_get_the_default_export() {
     "node-cjs",
     &toml("2026-05-01", &["nodejs_compat"]),
     "import lib from \"./lib.cjs\";\nexport default { fetch() { return Response.json(lib); } };\n",
-  );
-  std::fs::write(
-    dir.path().join("lib.cjs"),
-    "const EventEmitter = require(\"events\");\nconst { Buffer } = require(\"node:buffer\");\nconst util = require(\"util\");\n\
+    &[(
+      "lib.cjs",
+      "const EventEmitter = require(\"events\");\nconst { Buffer } = require(\"node:buffer\");\nconst util = require(\"util\");\n\
      function Child() { EventEmitter.call(this); }\nutil.inherits(Child, EventEmitter);\nconst c = new Child();\nlet got = null;\nc.on(\"x\", (v) => { got = v; });\nc.emit(\"x\", Buffer.from(\"6869\", \"hex\").toString());\n\
      module.exports = { got, isEmitter: c instanceof EventEmitter, sameClass: EventEmitter === require(\"node:events\").EventEmitter };\n",
-  )
-  .unwrap();
+    )],
+  );
   let kiln = Kiln::start_in(dir.path(), &["--no-watch"]);
   assert_eq!(
     kiln.get("/").await.json(),

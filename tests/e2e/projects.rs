@@ -6,12 +6,12 @@
 //! into a temporary folder, each of which must fail to start with a message
 //! that says what to do, and no panic.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kiln_tests::workerd::TempDir;
 use kiln_tests::wrangler::Wrangler;
 use kiln_tests::ws::WsClient;
-use kiln_tests::{crash_lines, repo_dir, run_to_exit, Kiln};
+use kiln_tests::{crash_lines, repo_dir, run_to_exit, write_files, Kiln};
 use serde_json::json;
 
 fn hono_app() -> PathBuf {
@@ -281,14 +281,6 @@ fn start_up_error(tag: &str, files: &[(&str, &str)]) -> String {
   assert_eq!(exit.code, Some(1), "kiln must fail to start:\n{out}");
   assert!(crash_lines(&out).is_empty(), "{out}");
   out.replace(&format!("{}/", dir.path().display()), "")
-}
-
-fn write_files(dir: &Path, files: &[(&str, &str)]) {
-  for (name, text) in files {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-  }
 }
 
 const HANDLER: &str = "export default { fetch() { return new Response(\"ok\"); } };\n";

@@ -53,6 +53,16 @@ pub fn kiln_bin() -> PathBuf {
   }
 }
 
+/// Writes each `(relative path, text)` below `dir`, making folders as
+/// needed: a worker or project made up by a test.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+  for (name, text) in files {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+  }
+}
+
 /// The repository's root, where the workspace's Cargo.toml is.
 pub fn repo_dir() -> PathBuf {
   Path::new(env!("CARGO_MANIFEST_DIR"))

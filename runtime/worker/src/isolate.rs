@@ -208,7 +208,7 @@ pub(crate) async fn load_script(js: &mut JsRuntime, spec: &WorkerSpec) -> Result
   })
   .await
   .map_err(&fail)?;
-  for side in NodeCompat::from_flags(&spec.compat.enabled_names()).side_modules() {
+  for side in loader.node().side_modules() {
     // Buffer, process and the rest are there before the script's first
     // line, as in Workers.
     let side = ModuleSpecifier::parse(side).expect("a valid URL");

@@ -59,6 +59,11 @@ impl WorkerModuleLoader {
     }
   }
 
+  /// What the worker's flags allow of Node.js.
+  pub fn node(&self) -> NodeCompat {
+    self.node
+  }
+
   /// A start-up error as a person reads it, with what kiln can add: for a
   /// binding read before its module ran, the import cycle that caused it;
   /// for a missing export of a TypeScript module, that a type must be
@@ -251,6 +256,8 @@ impl WorkerModuleLoader {
     let Some(importer) = importer else {
       return resolve_import(specifier, referrer).map_err(JsErrorBox::from_err);
     };
+    // Before node_modules, and before a package's `browser` field mapping
+    // the name to `false`, as in wrangler's build.
     if let Some(url) = self.node.takes_bare(specifier, referrer) {
       return Ok(url);
     }
@@ -263,10 +270,7 @@ impl WorkerModuleLoader {
         .node
         .resolve(&name, referrer)
         .map_err(JsErrorBox::generic),
-      Resolved::Empty => match self.node.over_browser_false(specifier, referrer) {
-        Some(url) => Ok(url),
-        None => ModuleSpecifier::parse(EMPTY).map_err(JsErrorBox::from_err),
-      },
+      Resolved::Empty => ModuleSpecifier::parse(EMPTY).map_err(JsErrorBox::from_err),
       Resolved::File {
         path,
         query,
@@ -578,8 +582,10 @@ impl WorkerModuleLoader {
 
   /// What `require(required)` in the CommonJS file `from` leads to.
   fn dependency(&self, from: &Path, required: &str) -> Dependency {
-    let from_url = || file_url(from).map(|u| u.to_string()).unwrap_or_default();
-    if let Some(url) = self.node.takes_bare(required, &from_url()) {
+    let from_url = file_url(from).map(|u| u.to_string()).unwrap_or_default();
+    // Under nodejs_compat_v2 this also wins over a package's `browser`
+    // field mapping the name to `false`, as in wrangler's build.
+    if let Some(url) = self.node.takes_bare(required, &from_url) {
       return Dependency::Builtin(url.to_string());
     }
     let resolved = match self.packages.resolve(from, required, ImportKind::Require) {
@@ -588,19 +594,12 @@ impl WorkerModuleLoader {
     };
     let (path, package) = match resolved {
       Resolved::Builtin(name) => {
-        let from = file_url(from).map(|u| u.to_string()).unwrap_or_default();
-        return match self.node.resolve(&name, &from) {
+        return match self.node.resolve(&name, &from_url) {
           Ok(url) => Dependency::Builtin(url.to_string()),
           Err(message) => Dependency::Fails(message),
         };
       }
-      Resolved::Empty => {
-        let from = file_url(from).map(|u| u.to_string()).unwrap_or_default();
-        return match self.node.over_browser_false(required, &from) {
-          Some(url) => Dependency::Builtin(url.to_string()),
-          None => Dependency::Json("{}".to_string()),
-        };
-      }
+      Resolved::Empty => return Dependency::Json("{}".to_string()),
       Resolved::File { path, package, .. } => (path, package),
     };
     self.note_package(package);

@@ -17,7 +17,7 @@ pub struct NodeCompat {
 }
 
 /// The `node:` modules kiln serves, by the file they are made of.
-const MODULES: [(&str, &str); 16] = [
+const MODULES: [(&str, &str); 15] = [
   ("node:assert", include_str!("../../../js/node/assert.js")),
   (
     "node:assert/strict",
@@ -54,12 +54,12 @@ const MODULES: [(&str, &str); 16] = [
     "node:util/types",
     include_str!("../../../js/node/util_types.js"),
   ),
-  // Not a module of its own in Node; kept here so that it is found by name.
-  (GLOBALS, include_str!("../../../js/node/globals.js")),
 ];
 
-/// What those modules are built on, served to them only.
-const INTERNAL: [(&str, &str); 11] = [
+/// What those modules are built on, served to them only, and the module
+/// that defines the Node.js globals, which the isolate loads itself.
+const INTERNAL: [(&str, &str); 12] = [
+  (GLOBALS, include_str!("../../../js/node/globals.js")),
   (INTERNALS, include_str!("../../../js/node/internals.js")),
   (
     "kiln:node-vendor/assert",
@@ -104,7 +104,7 @@ const INTERNAL: [(&str, &str); 11] = [
 ];
 
 /// The module that defines the Node.js globals (js/node/globals.js).
-pub const GLOBALS: &str = "kiln:node-globals";
+const GLOBALS: &str = "kiln:node-globals";
 /// What the modules take from js/dispatch.js (js/node/internals.js).
 const INTERNALS: &str = "kiln:node-internals";
 
@@ -127,7 +127,7 @@ impl NodeCompat {
     } else {
       name.to_string()
     };
-    let served = MODULES.iter().any(|(s, _)| *s == specifier) && specifier != GLOBALS;
+    let served = MODULES.iter().any(|(s, _)| *s == specifier);
     let allowed = if specifier == "node:async_hooks" {
       self.modules || self.als
     } else {
@@ -185,21 +185,6 @@ impl NodeCompat {
     modules
   }
 
-  /// A package's `browser` field maps `specifier` to `false`: the Node.js
-  /// module it names, where the worker has it, as wrangler gives workerd's
-  /// module under nodejs_compat whatever the field says. Otherwise `None`,
-  /// and the import gets the empty module esbuild gives.
-  pub fn over_browser_false(&self, specifier: &str, referrer: &str) -> Option<ModuleSpecifier> {
-    let bare = specifier.strip_prefix("node:").unwrap_or(specifier);
-    if !MODULES
-      .iter()
-      .any(|(s, _)| s.strip_prefix("node:") == Some(bare))
-    {
-      return None;
-    }
-    self.resolve(specifier, referrer).ok()
-  }
-
   /// The source of a module kiln serves for Node.js, by its URL.
   pub fn source(specifier: &str) -> Option<&'static str> {
     MODULES
@@ -212,17 +197,13 @@ impl NodeCompat {
   /// Whether `specifier` is one of the modules only kiln's own Node.js
   /// modules may import.
   pub fn is_internal(specifier: &str) -> bool {
-    INTERNAL.iter().any(|(s, _)| *s == specifier) || specifier == GLOBALS
+    INTERNAL.iter().any(|(s, _)| *s == specifier)
   }
 }
 
 /// The `node:` modules kiln serves, for messages and the README.
 pub fn provided() -> Vec<&'static str> {
-  MODULES
-    .iter()
-    .map(|(s, _)| *s)
-    .filter(|s| *s != GLOBALS)
-    .collect()
+  MODULES.iter().map(|(s, _)| *s).collect()
 }
 
 #[cfg(test)]
