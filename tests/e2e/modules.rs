@@ -114,17 +114,18 @@ fn bad_rules_stop_start_up_with_every_problem() {
   assert!(!exit.stdout.contains("ready on"), "{}", exit.stdout);
 }
 
-/// A dynamic import() whose module graph reaches a module that is already
-/// linked and has imports of its own. QuickJS asks deno_core about that
-/// module's imports again; a debug build of kiln aborted the process on it
-/// (deno_core's debug assertions, now off: Cargo.toml).
+/// A dynamic import() whose module graph reaches a module an earlier
+/// dynamic import linked, which has imports of its own. QuickJS asks
+/// deno_core about that module's imports again; a debug build of kiln
+/// aborted the process on it (deno_core's debug assertions, now off:
+/// Cargo.toml).
 #[tokio::test]
 async fn a_dynamic_import_reaching_a_linked_module_with_imports_works() {
   let dir = kiln_tests::workerd::TempDir::new("dynamic-linked");
   let files = [
     (
       "index.js",
-      "import { a } from \"./a.js\";\nexport default { async fetch() { const c = await import(\"./c.js\"); return Response.json([a, c.c]); } };\n",
+      "export default { async fetch() { const { a } = await import(\"./a.js\"); const { c } = await import(\"./c.js\"); return Response.json([a, c]); } };\n",
     ),
     ("a.js", "import { b } from \"./b.js\";\nexport const a = `a+${b}`;\n"),
     ("b.js", "export const b = \"b\";\n"),
