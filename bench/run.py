@@ -608,14 +608,15 @@ class Server:
     """One start of a server. Its output goes to a file, read back (without
     moving the offset it writes at) when it fails."""
 
-    def __init__(self, name, command=None):
-        """`command(port)` instead of SERVERS[name] gives the command line."""
+    def __init__(self, name, command=None, cpus=0):
+        """`command(port)` instead of SERVERS[name] gives the command line;
+        `cpus` is what taskset may run it on."""
         self.port = free_port()
         self.output = tempfile.TemporaryFile()
         self.started = time.monotonic()
         try:
             # A session of its own, so that stop() also ends whatever a wrapper started.
-            self.proc = subprocess.Popen(pinned(0, (command or SERVERS[name])(self.port)), cwd=ROOT,
+            self.proc = subprocess.Popen(pinned(cpus, (command or SERVERS[name])(self.port)), cwd=ROOT,
                                          stdout=self.output, stderr=subprocess.STDOUT, start_new_session=True)
         except BaseException:
             self.output.close()

@@ -111,6 +111,12 @@ struct DevArgs {
   /// Keep every worker's local state in memory only.
   #[arg(long)]
   no_persist: bool,
+  /// Isolates per worker, each on a thread of its own, sharing the
+  /// worker's requests and new WebSockets, so that N cores serve it. A
+  /// Durable Object still has one instance: the first isolate holds them
+  /// all [default: 1].
+  #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+  isolates: u16,
   /// How long an idle Durable Object stays in memory before it is evicted
   /// (its stubs stay valid; the next call constructs it again), e.g. 250ms,
   /// 10s [default: 10s, as workerd].
@@ -167,6 +173,7 @@ struct DevArgs {
 }
 
 fn main() -> ExitCode {
+  kiln_host::timeline::begin();
   let cli = Cli::parse();
   let result = match cli.command {
     Command::Dev(args) => dev(args),
@@ -297,6 +304,7 @@ fn dev(args: DevArgs) -> Result<(), String> {
     }
   }
 
+  kiln_host::timeline::mark("configuration read");
   let registry = Registry::default();
   let routes: Vec<(String, String)> = plans
     .iter()
@@ -306,8 +314,8 @@ fn dev(args: DevArgs) -> Result<(), String> {
   let mut workers = Vec::new();
   let mut ready = Vec::new();
   for (i, plan) in plans.into_iter().enumerate() {
-    let listener = bind(&plan, i == 0, args.ip, args.port)?;
-    let address = listener
+    let listeners = bind(&plan, i == 0, args.ip, args.port, args.isolates.into())?;
+    let address = listeners[0]
       .local_addr()
       .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let tweaks = SpecTweaks::from(&args);
@@ -323,7 +331,14 @@ fn dev(args: DevArgs) -> Result<(), String> {
       );
     }
     ready.push((spec.name.clone(), address));
-    workers.push((spec, listener));
+    workers.push((spec, listeners));
+  }
+  kiln_host::timeline::mark("listeners bound");
+  if args.isolates > 1 && workers.iter().any(|(spec, _)| spec.state_dir.is_none()) {
+    // In memory, each isolate would have KV, D1, R2 and caches of its own.
+    return Err(
+      "--isolates above 1 keeps local state on disk, where the isolates share it: drop --no-persist (or use --persist-to DIR)".to_string(),
+    );
   }
   let defaults = HttpLimits::default();
   let limits = HttpLimits {
@@ -332,8 +347,15 @@ fn dev(args: DevArgs) -> Result<(), String> {
     max_body_bytes: args.max_body.unwrap_or(defaults.max_body_bytes),
     ..defaults
   };
-  let handles = kiln_runtime::start_all(workers, &registry, router, limits, !args.quiet)
-    .map_err(|e| e.to_string())?;
+  let handles = kiln_runtime::start_all(
+    workers,
+    &registry,
+    router,
+    limits,
+    !args.quiet,
+    args.isolates.into(),
+  )
+  .map_err(|e| e.to_string())?;
   let watching = match (args.watch, args.no_watch) {
     (true, _) => true,
     (_, true) => false,
@@ -363,6 +385,7 @@ fn dev(args: DevArgs) -> Result<(), String> {
   }
   // Printed once changes are watched: an edit made after this line is
   // never missed.
+  kiln_host::timeline::mark("workers started");
   for (name, address) in ready {
     // Tests and scripts read these lines to learn the ports.
     println!("kiln: worker \"{name}\" ready on http://{address}");
@@ -437,8 +460,9 @@ fn wait_for_signals(registry: &Registry, grace: std::time::Duration) -> Result<(
     .enable_all()
     .build()
     .map_err(|e| format!("cannot start the signal handler: {e}"))?;
-  let workers = registry.len();
   let shutdown = registry.shutdown().clone();
+  // One report per isolate thread (a worker may run several).
+  let workers = shutdown.expected_reports();
   let mut reports = shutdown
     .take_reports()
     .ok_or("the shutdown reports were already taken")?;
@@ -470,7 +494,7 @@ fn wait_for_signals(registry: &Registry, grace: std::time::Duration) -> Result<(
         _ = interrupt.recv() => forced(),
         // A worker whose thread is stuck in JavaScript never reports.
         _ = tokio::time::sleep_until((deadline + std::time::Duration::from_secs(1)).into()) => {
-          eprintln!("kiln: {} worker(s) did not answer the shutdown in time", workers - heard);
+          eprintln!("kiln: {} isolate(s) did not answer the shutdown in time", workers - heard);
           break;
         }
       }
@@ -507,7 +531,8 @@ fn bind(
   primary: bool,
   ip: Option<IpAddr>,
   port: Option<u16>,
-) -> Result<TcpListener, String> {
+  isolates: usize,
+) -> Result<Vec<TcpListener>, String> {
   let ip = match (ip, &plan.dev.ip) {
     (Some(ip), _) => ip,
     (None, Some(ip)) if ip == "localhost" => IpAddr::from([127, 0, 0, 1]),
@@ -525,10 +550,33 @@ fn bind(
     (true, None, None) => 8787,
     (false, _, None) => 0,
   };
-  let listener = TcpListener::bind(SocketAddr::new(ip, port))
-    .map_err(|e| format!("cannot listen on {ip}:{port}: {e}"))?;
-  listener
-    .set_nonblocking(true)
-    .map_err(|e| format!("cannot listen on {ip}:{port}: {e}"))?;
-  Ok(listener)
+  let cannot = |e: std::io::Error| format!("cannot listen on {ip}:{port}: {e}");
+  if isolates == 1 {
+    let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(cannot)?;
+    listener.set_nonblocking(true).map_err(cannot)?;
+    return Ok(vec![listener]);
+  }
+  // One socket per isolate on the same port (SO_REUSEPORT): the kernel
+  // spreads new connections across them. A shared socket would not: the
+  // first isolate to wake accepts the whole backlog.
+  let mut address = SocketAddr::new(ip, port);
+  let mut listeners = Vec::with_capacity(isolates);
+  for _ in 0..isolates {
+    let socket = socket2::Socket::new(
+      socket2::Domain::for_address(address),
+      socket2::Type::STREAM,
+      Some(socket2::Protocol::TCP),
+    )
+    .map_err(cannot)?;
+    socket.set_reuse_address(true).map_err(cannot)?;
+    socket.set_reuse_port(true).map_err(cannot)?;
+    socket.set_nonblocking(true).map_err(cannot)?;
+    socket.bind(&address.into()).map_err(cannot)?;
+    socket.listen(1024).map_err(cannot)?;
+    let listener: TcpListener = socket.into();
+    // With port 0 the first socket picks the port; the others join it.
+    address = listener.local_addr().map_err(cannot)?;
+    listeners.push(listener);
+  }
+  Ok(listeners)
 }

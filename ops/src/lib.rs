@@ -15,6 +15,7 @@ pub mod http;
 pub mod kv;
 pub mod queues;
 pub mod r2;
+pub mod scripts;
 pub mod service;
 pub mod tls;
 pub mod websocket;
@@ -136,6 +137,7 @@ deno_core::extension!(
     worker::op_kiln_print,
     worker::op_kiln_wait_until,
     worker::op_kiln_event_began,
+    scripts::op_kiln_compile_ext_script,
   ],
   esm_entry_point = "ext:kiln/bootstrap.js",
   esm = [dir "../js", "bootstrap.js"],

@@ -23,3 +23,4 @@ pub mod routes;
 pub mod server;
 pub mod shutdown;
 pub mod storage;
+pub mod timeline;

@@ -30,6 +30,10 @@ pub struct Listener {
   /// Print one line per request (method, path, status, time), as wrangler
   /// dev does; `kiln dev --quiet` turns it off.
   pub log_requests: bool,
+  /// Where `/cdn-cgi/` requests go when this listener serves one of a
+  /// worker's several isolates (`kiln dev --isolates`): its first, which
+  /// holds the worker's Durable Objects.
+  pub control: Option<RequestSender>,
 }
 
 /// What a listener takes from a client before it refuses: the defences
@@ -260,7 +264,11 @@ async fn handle(
     durable_object: None,
     queue: None,
   };
-  let queue = routed.unwrap_or(owner.requests);
+  let queue = match (routed, owner.control) {
+    (Some(queue), _) => queue,
+    (None, Some(first)) if is_cdn_cgi(&request.url) => first,
+    (None, _) => owner.requests,
+  };
   if queue.send(request).is_err() {
     return error_response(503, "The worker has stopped.\n");
   }
@@ -268,6 +276,14 @@ async fn handle(
     Ok(response) => response,
     Err(_) => error_response(500, "The worker did not respond.\n"),
   }
+}
+
+/// Whether `url`'s path is under `/cdn-cgi/`.
+fn is_cdn_cgi(url: &str) -> bool {
+  url
+    .split_once("://")
+    .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+    .is_some_and(|path| path.starts_with("/cdn-cgi/"))
 }
 
 /// What Cloudflare's edge adds to a request before a worker sees it, as

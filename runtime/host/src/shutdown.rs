@@ -6,6 +6,7 @@
 //! WebSocket close handshakes) until the deadline; then it sends a
 //! [`Report`] of what it had to cut off.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -33,6 +34,8 @@ pub struct Shutdown {
   deadline: Arc<watch::Sender<Option<Instant>>>,
   reports: mpsc::UnboundedSender<Report>,
   receiver: Arc<Mutex<Option<mpsc::UnboundedReceiver<Report>>>>,
+  /// How many reports a shutdown waits for: one per isolate thread.
+  reporters: Arc<AtomicUsize>,
 }
 
 impl Default for Shutdown {
@@ -43,6 +46,7 @@ impl Default for Shutdown {
       deadline: Arc::new(deadline),
       reports,
       receiver: Arc::new(Mutex::new(Some(receiver))),
+      reporters: Arc::new(AtomicUsize::new(0)),
     }
   }
 }
@@ -66,6 +70,16 @@ impl Shutdown {
       .lock()
       .unwrap_or_else(|poisoned| poisoned.into_inner())
       .take()
+  }
+
+  /// Counts one more thread that will send a [`Report`].
+  pub fn expect_report(&self) {
+    self.reporters.fetch_add(1, Ordering::SeqCst);
+  }
+
+  /// How many reports a shutdown waits for.
+  pub fn expected_reports(&self) -> usize {
+    self.reporters.load(Ordering::SeqCst)
   }
 
   pub fn report(&self, report: Report) {

@@ -58,13 +58,43 @@ fn swap(files: &mut Cow<'static, [ExtensionFileSource]>) {
   *files = Cow::Owned(swapped);
 }
 
-/// Makes every extension load its JavaScript from the binary.
+/// Makes every extension load its JavaScript from the binary, and its
+/// lazily loaded scripts through kiln_ops::scripts (compiled where the
+/// engine keeps their bytecode).
 pub fn embed(extensions: &mut [Extension]) {
-  for extension in extensions {
+  for extension in extensions.iter_mut() {
     swap(&mut extension.js_files);
     swap(&mut extension.esm_files);
     swap(&mut extension.lazy_loaded_esm_files);
     swap(&mut extension.lazy_loaded_js_files);
+  }
+  let sources = kiln_ops::scripts::lazy_script_sources(|| {
+    extensions
+      .iter()
+      .flat_map(|extension| extension.lazy_loaded_js_files.iter())
+      .filter_map(|file| match &file.code {
+        #[allow(deprecated, reason = "the variant embedded files are made with")]
+        ExtensionFileSourceCode::IncludedInBinary(code) => Some((file.specifier, code.as_str())),
+        _ => None,
+      })
+      .collect()
+  });
+  for extension in extensions.iter_mut() {
+    let stood_in: Vec<ExtensionFileSource> = extension
+      .lazy_loaded_js_files
+      .iter()
+      .map(|file| {
+        if sources.contains_key(file.specifier) {
+          ExtensionFileSource::new_computed(
+            file.specifier,
+            kiln_ops::scripts::stand_in(file.specifier).into(),
+          )
+        } else {
+          file.clone()
+        }
+      })
+      .collect();
+    extension.lazy_loaded_js_files = Cow::Owned(stood_in);
   }
 }
 

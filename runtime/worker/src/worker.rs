@@ -3,6 +3,15 @@
 //! and every connection to it, so a request never crosses a thread on its way
 //! from the socket to JavaScript and back.
 //!
+//! With `kiln dev --isolates N` a worker runs N such threads, each with an
+//! isolate of the same script and accepting from the same listener, so the
+//! machine's cores share its requests and WebSockets. The first isolate is
+//! the worker as other workers see it (the registry sends service-binding
+//! calls, Durable Object calls, queue batches and cron events to it) and
+//! the only one with Durable Objects: the others reach the worker's objects
+//! as they would reach another worker's (`script_name`), so each object
+//! still has one live instance.
+//!
 //! Starting is two steps so that no request can reach a worker the registry
 //! does not know yet: [`Worker::start`] runs the script and returns the
 //! worker's request queue; [`Worker::serve`] opens its listener. [`start_all`]
@@ -35,6 +44,8 @@ struct ServeOrder {
   router: Arc<Router>,
   limits: HttpLimits,
   log_requests: bool,
+  /// For a worker's other isolates: the first one's queue.
+  control: Option<RequestSender>,
   done: std::sync::mpsc::Sender<Result<(), StartupError>>,
 }
 
@@ -45,6 +56,8 @@ pub struct Worker {
   pub requests: RequestSender,
   serve: oneshot::Sender<ServeOrder>,
   reload: mpsc::UnboundedSender<ReloadOrder>,
+  /// The worker's other isolates (`--isolates`), each on its own thread.
+  others: Vec<Worker>,
 }
 
 /// A new version of a worker (its code, or its configuration) to run in
@@ -71,14 +84,50 @@ pub struct Reloaded {
 pub struct ReloadHandle {
   pub name: Arc<str>,
   sender: mpsc::UnboundedSender<ReloadOrder>,
+  /// The worker's other isolates: each swaps versions alongside the first.
+  others: Vec<mpsc::UnboundedSender<ReloadOrder>>,
 }
 
 impl ReloadHandle {
+  /// Answers how the first isolate's swap went; the others (the same
+  /// version, checked before) swap at the same time.
   pub fn reload(&self, spec: WorkerSpec) -> oneshot::Receiver<Result<Reloaded, String>> {
+    for other in &self.others {
+      let (done, _) = oneshot::channel();
+      let _ = other.send(ReloadOrder {
+        spec: other_isolate_spec(&spec),
+        done,
+      });
+    }
     let (done, result) = oneshot::channel();
     let _ = self.sender.send(ReloadOrder { spec, done });
     result
   }
+}
+
+/// What one of a worker's other isolates runs (see the module's comment):
+/// its own Durable Object classes are reached through the first isolate,
+/// and cron triggers and queue consumers are the first one's.
+fn other_isolate_spec(spec: &WorkerSpec) -> WorkerSpec {
+  let mut spec = spec.clone();
+  let name = spec.name.clone();
+  for binding in &mut spec.durable_objects {
+    if binding.script_name.is_none() {
+      binding.script_name = Some(name.clone());
+    }
+  }
+  spec.durable_object_classes.clear();
+  spec.crons.clear();
+  spec.queue_consumers.clear();
+  spec
+}
+
+/// Which of its worker's isolates a thread runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+  First,
+  /// The `n`th (from 2) of `--isolates`.
+  Other(usize),
 }
 
 /// How long a reload lets the old version finish the requests (and
@@ -118,39 +167,100 @@ pub fn check(spec: &WorkerSpec, registry: &Registry) -> Result<(), StartupError>
 }
 
 impl Worker {
-  /// Starts the worker's thread, creates its isolate and runs its script.
-  /// Returns once the handlers were found, or with the reason it could not
-  /// start.
-  pub fn start(spec: WorkerSpec, registry: Registry) -> Result<Worker, StartupError> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let name = spec.name.clone();
-    std::thread::Builder::new()
-      .name(format!("worker:{name}"))
-      .spawn(move || run_thread(spec, registry, ready_tx))
-      .map_err(|e| StartupError(format!("cannot start a thread for worker \"{name}\": {e}")))?;
-    ready_rx
-      .recv()
-      .map_err(|_| StartupError(format!("worker \"{name}\" stopped during start-up")))?
+  /// Starts the worker's `isolates` threads, creates their isolates and
+  /// runs the script in each. Returns once the handlers were found, or with
+  /// the reason it could not start.
+  pub fn start(
+    spec: WorkerSpec,
+    registry: Registry,
+    isolates: usize,
+  ) -> Result<Worker, StartupError> {
+    // The isolates start at once, each on its own thread.
+    let mut starting = Vec::with_capacity(isolates);
+    for n in 2..=isolates {
+      starting.push(Worker::spawn(
+        other_isolate_spec(&spec),
+        registry.clone(),
+        Role::Other(n),
+      )?);
+    }
+    let first = Worker::spawn(spec, registry, Role::First)?;
+    let mut first = first()?;
+    first.others = starting
+      .into_iter()
+      .map(|started| started())
+      .collect::<Result<_, _>>()?;
+    Ok(first)
   }
 
-  /// Serves `listener` from the worker's thread; requests whose URL matches
-  /// another worker's route go to that worker.
+  /// Starts one isolate's thread; the function returned waits until it
+  /// is ready.
+  fn spawn(
+    spec: WorkerSpec,
+    registry: Registry,
+    role: Role,
+  ) -> Result<impl FnOnce() -> Result<Worker, StartupError>, StartupError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let name = spec.name.clone();
+    let thread = match role {
+      Role::First => format!("worker:{name}"),
+      Role::Other(n) => format!("worker:{name}#{n}"),
+    };
+    std::thread::Builder::new()
+      .name(thread)
+      .spawn(move || run_thread(spec, registry, role, ready_tx))
+      .map_err(|e| StartupError(format!("cannot start a thread for worker \"{name}\": {e}")))?;
+    Ok(move || {
+      ready_rx
+        .recv()
+        .map_err(|_| StartupError(format!("worker \"{name}\" stopped during start-up")))?
+    })
+  }
+
+  /// Serves `listeners` from the worker's threads, one each (the same
+  /// port); requests whose URL matches another worker's route go to that
+  /// worker.
   pub fn serve(
     self,
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     router: Arc<Router>,
     limits: HttpLimits,
     log_requests: bool,
   ) -> Result<(), StartupError> {
+    let stopped = || StartupError(format!("worker \"{}\" stopped before serving", self.name));
+    let mut listeners = listeners.into_iter();
+    let listener = listeners
+      .next()
+      .ok_or_else(|| StartupError(format!("worker \"{}\": no listener", self.name)))?;
+    for other in self.others {
+      // A socket of its own on the same port, or else the same socket.
+      let listener = match listeners.next() {
+        Some(listener) => listener,
+        None => listener
+          .try_clone()
+          .map_err(|e| StartupError(format!("cannot share the listener: {e}")))?,
+      };
+      let (done, result) = std::sync::mpsc::channel();
+      let order = ServeOrder {
+        listener,
+        router: router.clone(),
+        limits,
+        log_requests,
+        control: Some(self.requests.clone()),
+        done,
+      };
+      other.serve.send(order).map_err(|_| stopped())?;
+      result.recv().map_err(|_| stopped())??;
+    }
     let (done, result) = std::sync::mpsc::channel();
     let order = ServeOrder {
       listener,
       router,
       limits,
       log_requests,
+      control: None,
       done,
     };
-    let stopped = || StartupError(format!("worker \"{}\" stopped before serving", self.name));
     self.serve.send(order).map_err(|_| stopped())?;
     result.recv().map_err(|_| stopped())?
   }
@@ -161,11 +271,12 @@ impl Worker {
 /// before the first request is accepted. `log_requests` prints a line per
 /// request.
 pub fn start_all(
-  workers: Vec<(WorkerSpec, TcpListener)>,
+  workers: Vec<(WorkerSpec, Vec<TcpListener>)>,
   registry: &Registry,
   router: Arc<Router>,
   limits: HttpLimits,
   log_requests: bool,
+  isolates: usize,
 ) -> Result<Vec<ReloadHandle>, StartupError> {
   // A queue has one consumer; messages sent before it starts wait for it.
   let mut consumers: Vec<(&str, &str)> = Vec::new();
@@ -188,7 +299,7 @@ pub fn start_all(
   }
   let mut started = Vec::with_capacity(workers.len());
   for (spec, listener) in workers {
-    let worker = Worker::start(spec, registry.clone())?;
+    let worker = Worker::start(spec, registry.clone(), isolates)?;
     started.push((worker, listener));
   }
   for (worker, _) in &started {
@@ -199,6 +310,7 @@ pub fn start_all(
     handles.push(ReloadHandle {
       name: worker.name.clone(),
       sender: worker.reload.clone(),
+      others: worker.others.iter().map(|o| o.reload.clone()).collect(),
     });
     worker.serve(listener, router.clone(), limits, log_requests)?;
   }
@@ -208,6 +320,7 @@ pub fn start_all(
 fn run_thread(
   mut spec: WorkerSpec,
   registry: Registry,
+  role: Role,
   ready: std::sync::mpsc::Sender<Result<Worker, StartupError>>,
 ) {
   let rt = match tokio::runtime::Builder::new_current_thread()
@@ -253,12 +366,17 @@ fn run_thread(
       assets: assets.clone(),
       limits: HttpLimits::default(),
       log_requests: false,
+      control: None,
     };
     let crons = spec.crons.clone();
     let consumers = spec.queue_consumers.clone();
     let connections = Rc::new(Cell::new(0));
+    shutdown.expect_report();
     tokio::task::spawn_local(drain(
-      name.to_string(),
+      match role {
+        Role::First => name.to_string(),
+        Role::Other(n) => format!("{name} (isolate {n})"),
+      },
       current.clone(),
       connections.clone(),
       shutdown.clone(),
@@ -268,6 +386,7 @@ fn run_thread(
       let Ok(order) = serve_rx.await else { return };
       owner.limits = order.limits;
       owner.log_requests = order.log_requests;
+      owner.control = order.control;
       match tokio::net::TcpListener::from_std(order.listener) {
         Ok(listener) => {
           let _ = order.done.send(Ok(()));
@@ -303,12 +422,18 @@ fn run_thread(
         }
       }
     });
+    // The queue stays open while the thread runs: an isolate the registry
+    // does not hold (a worker's other isolates) would otherwise see it
+    // close when its listener stops at a shutdown, and end before its
+    // drain task reported.
+    let keep_queue_open = tx.clone();
     let (reload_tx, mut reloads) = mpsc::unbounded_channel::<ReloadOrder>();
     let _ = ready.send(Ok(Worker {
       name,
       requests: tx,
       serve: serve_tx,
       reload: reload_tx,
+      others: Vec::new(),
     }));
     let mut reloads_open = true;
     // The event loop only ends when nothing is pending, which for a serving
@@ -410,6 +535,7 @@ fn run_thread(
         }
       }
     }
+    drop(keep_queue_open);
   });
 }
 
@@ -552,6 +678,7 @@ async fn start_isolate(
   assets: &Option<Arc<Assets>>,
   watch: &Arc<Watch>,
 ) -> Result<JsRuntime, StartupError> {
+  kiln_host::timeline::mark("isolate: creating");
   let mut js = create_isolate(
     spec,
     receiver.clone(),
@@ -559,6 +686,7 @@ async fn start_isolate(
     assets.clone(),
     watch.clone(),
   )?;
+  kiln_host::timeline::mark("isolate: created, Web APIs and kiln's JavaScript run");
   watch.watch_isolate(js.v8_isolate().thread_safe_handle());
   let heap = watch.clone();
   let mut raised = false;
@@ -602,6 +730,7 @@ async fn start_isolate(
     )));
   }
   loaded?;
+  kiln_host::timeline::mark("isolate: worker's script run");
   Ok(js)
 }
 
