@@ -28,9 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import projects  # noqa: E402
 import run  # noqa: E402
 
-START_TIMEOUT_S = 30
-
-
 def kiln(*more):
     return lambda port: ["target/release/kiln", "dev", "bench/echo.js", "--quiet", "--no-watch",
                          "--port", str(port)] + list(more)
@@ -49,20 +46,7 @@ HTTP = ["kiln", "kiln --isolates 2", "deno", "bun", "workerd"]
 
 def start(name, cpus):
     """(server, start-up ms) once GET / answers 200, or (None, failure)."""
-    server = run.Server(name, SERVERS[name], cpus=cpus)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if projects.get_status(server.port) == 200:
-            return server, round((time.monotonic() - server.started) * 1000, 1)
-        code = server.exit_code()
-        if code is not None:
-            failure = run.failed(f"exited ({run.describe_exit(code)}) before answering", output_tail=server.output_tail())
-            server.stop()
-            return None, failure
-        time.sleep(0.002)
-    failure = run.failed(f"no 200 from GET / within {START_TIMEOUT_S} s", output_tail=server.output_tail())
-    server.stop()
-    return None, failure
+    return projects.start(SERVERS[name], lambda command: run.Server(name, command, cpus=cpus))
 
 
 def startup(name):

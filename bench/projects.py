@@ -99,9 +99,10 @@ class ProjectServer(run.Server):
         self.pid = self.proc.pid
 
 
-def start(command):
-    """(server, milliseconds to the first 200) or (None, failure)."""
-    server = ProjectServer(command)
+def start(command, make_server=ProjectServer):
+    """(server, milliseconds to the first 200) or (None, failure);
+    `make_server(command)` starts it (in the project's folder by default)."""
+    server = make_server(command)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         status = get_status(server.port)
