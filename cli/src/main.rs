@@ -347,15 +347,8 @@ fn dev(args: DevArgs) -> Result<(), String> {
     max_body_bytes: args.max_body.unwrap_or(defaults.max_body_bytes),
     ..defaults
   };
-  let handles = kiln_runtime::start_all(
-    workers,
-    &registry,
-    router,
-    limits,
-    !args.quiet,
-    args.isolates.into(),
-  )
-  .map_err(|e| e.to_string())?;
+  let handles = kiln_runtime::start_all(workers, &registry, router, limits, !args.quiet)
+    .map_err(|e| e.to_string())?;
   let watching = match (args.watch, args.no_watch) {
     (true, _) => true,
     (_, true) => false,

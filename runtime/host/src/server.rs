@@ -241,6 +241,7 @@ async fn handle(
     );
   }
   let (mut parts, body) = req.into_parts();
+  let cdn_cgi = parts.uri.path().starts_with("/cdn-cgi/");
   add_edge_headers(&mut parts.headers, peer);
   // A body without a declared length is cut off (an error for its reader)
   // once it passes the limit.
@@ -266,7 +267,7 @@ async fn handle(
   };
   let queue = match (routed, owner.control) {
     (Some(queue), _) => queue,
-    (None, Some(first)) if is_cdn_cgi(&request.url) => first,
+    (None, Some(first)) if cdn_cgi => first,
     (None, _) => owner.requests,
   };
   if queue.send(request).is_err() {
@@ -276,14 +277,6 @@ async fn handle(
     Ok(response) => response,
     Err(_) => error_response(500, "The worker did not respond.\n"),
   }
-}
-
-/// Whether `url`'s path is under `/cdn-cgi/`.
-fn is_cdn_cgi(url: &str) -> bool {
-  url
-    .split_once("://")
-    .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-    .is_some_and(|path| path.starts_with("/cdn-cgi/"))
 }
 
 /// What Cloudflare's edge adds to a request before a worker sees it, as

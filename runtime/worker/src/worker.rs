@@ -4,8 +4,9 @@
 //! from the socket to JavaScript and back.
 //!
 //! With `kiln dev --isolates N` a worker runs N such threads, each with an
-//! isolate of the same script and accepting from the same listener, so the
-//! machine's cores share its requests and WebSockets. The first isolate is
+//! isolate of the same script and a socket of its own on the worker's port
+//! (the kernel spreads connections over them), so the machine's cores share
+//! its requests and WebSockets. The first isolate is
 //! the worker as other workers see it (the registry sends service-binding
 //! calls, Durable Object calls, queue batches and cron events to it) and
 //! the only one with Durable Objects: the others reach the worker's objects
@@ -218,8 +219,8 @@ impl Worker {
   }
 
   /// Serves `listeners` from the worker's threads, one each (the same
-  /// port); requests whose URL matches another worker's route go to that
-  /// worker.
+  /// port; the first isolate takes the first); requests whose URL matches
+  /// another worker's route go to that worker.
   pub fn serve(
     self,
     listeners: Vec<TcpListener>,
@@ -228,18 +229,17 @@ impl Worker {
     log_requests: bool,
   ) -> Result<(), StartupError> {
     let stopped = || StartupError(format!("worker \"{}\" stopped before serving", self.name));
+    if listeners.len() != self.others.len() + 1 {
+      return Err(StartupError(format!(
+        "worker \"{}\": {} listener(s) for {} isolate(s)",
+        self.name,
+        listeners.len(),
+        self.others.len() + 1
+      )));
+    }
     let mut listeners = listeners.into_iter();
-    let listener = listeners
-      .next()
-      .ok_or_else(|| StartupError(format!("worker \"{}\": no listener", self.name)))?;
-    for other in self.others {
-      // A socket of its own on the same port, or else the same socket.
-      let listener = match listeners.next() {
-        Some(listener) => listener,
-        None => listener
-          .try_clone()
-          .map_err(|e| StartupError(format!("cannot share the listener: {e}")))?,
-      };
+    let listener = listeners.next().expect("one listener per isolate");
+    for (other, listener) in self.others.into_iter().zip(listeners) {
       let (done, result) = std::sync::mpsc::channel();
       let order = ServeOrder {
         listener,
@@ -268,7 +268,8 @@ impl Worker {
 
 /// Starts every worker, adds each to `registry`, then serves each one's
 /// listener: every worker a route or service binding names is registered
-/// before the first request is accepted. `log_requests` prints a line per
+/// before the first request is accepted. A worker runs one isolate per
+/// listener it is given (`--isolates`). `log_requests` prints a line per
 /// request.
 pub fn start_all(
   workers: Vec<(WorkerSpec, Vec<TcpListener>)>,
@@ -276,7 +277,6 @@ pub fn start_all(
   router: Arc<Router>,
   limits: HttpLimits,
   log_requests: bool,
-  isolates: usize,
 ) -> Result<Vec<ReloadHandle>, StartupError> {
   // A queue has one consumer; messages sent before it starts wait for it.
   let mut consumers: Vec<(&str, &str)> = Vec::new();
@@ -298,21 +298,21 @@ pub fn start_all(
     registry.queues().declare_consumer(queue);
   }
   let mut started = Vec::with_capacity(workers.len());
-  for (spec, listener) in workers {
-    let worker = Worker::start(spec, registry.clone(), isolates)?;
-    started.push((worker, listener));
+  for (spec, listeners) in workers {
+    let worker = Worker::start(spec, registry.clone(), listeners.len())?;
+    started.push((worker, listeners));
   }
   for (worker, _) in &started {
     registry.insert(&worker.name, worker.requests.clone());
   }
   let mut handles = Vec::with_capacity(started.len());
-  for (worker, listener) in started {
+  for (worker, listeners) in started {
     handles.push(ReloadHandle {
       name: worker.name.clone(),
       sender: worker.reload.clone(),
       others: worker.others.iter().map(|o| o.reload.clone()).collect(),
     });
-    worker.serve(listener, router.clone(), limits, log_requests)?;
+    worker.serve(listeners, router.clone(), limits, log_requests)?;
   }
   Ok(handles)
 }
