@@ -12,6 +12,8 @@ pub mod cache;
 pub mod d1;
 pub mod durable_objects;
 pub mod http;
+#[cfg(feature = "quickjs")]
+pub mod intl;
 pub mod kv;
 pub mod queues;
 pub mod r2;

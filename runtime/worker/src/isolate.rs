@@ -100,6 +100,9 @@ pub(crate) fn create_isolate(
       AssetsBinding(assets),
     ),
   ];
+  // QuickJS has no Intl of its own; V8 keeps its ICU-backed one.
+  #[cfg(feature = "quickjs")]
+  extensions.push(kiln_ops::intl::kiln_intl::init());
   crate::embed::embed(&mut extensions);
   let from_disk = crate::embed::unembedded(&extensions);
   if !from_disk.is_empty() {

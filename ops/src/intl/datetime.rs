@@ -1,0 +1,494 @@
+//! `Intl.DateTimeFormat`: the instant placed in its IANA time zone by jiff
+//! (whose time zone database is inside the binary), then written by ICU4X's
+//! date formatter in the locale's calendar. `dateStyle`/`timeStyle` map to
+//! ICU4X's lengths; component options (`month: "short"`, ...) to its field
+//! bag, which picks the closest CLDR pattern, as ICU's skeletons do in V8.
+
+use deno_core::op2;
+use deno_error::JsErrorBox;
+use icu_datetime::fieldbag::{field, DateTimeFieldBag};
+use icu_datetime::fieldsets::builder::{DateFields, FieldSetBuilder, ZoneStyle};
+use icu_datetime::fieldsets::enums::CompositeFieldSet;
+use icu_datetime::options::{Length, SubsecondDigits, TimePrecision, YearStyle};
+use icu_datetime::DateTimeFormatter;
+use icu_locale::extensions::unicode::{Key, Value};
+use icu_locale::Locale;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::locale::parse;
+use super::parts::{collect_in, merge, FormattedPart};
+use super::{range_error, Cache};
+
+/// A DateTimeFormat's options, resolved by js/intl.js.
+#[derive(Deserialize, Clone, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DateOptions {
+  pub locale: String,
+  pub calendar: Option<String>,
+  pub numbering_system: Option<String>,
+  pub time_zone: String,
+  pub hour_cycle: Option<String>,
+  pub date_style: Option<String>,
+  pub time_style: Option<String>,
+  pub weekday: Option<String>,
+  pub era: Option<String>,
+  pub year: Option<String>,
+  pub month: Option<String>,
+  pub day: Option<String>,
+  pub day_period: Option<String>,
+  pub hour: Option<String>,
+  pub minute: Option<String>,
+  pub second: Option<String>,
+  pub fractional_second_digits: Option<u8>,
+  pub time_zone_name: Option<String>,
+}
+
+/// `name` as a time zone: an IANA name (any case) or an offset like
+/// `+05:30`; V8's RangeError otherwise.
+fn time_zone(name: &str) -> Result<TimeZone, JsErrorBox> {
+  let invalid = || range_error(format!("Invalid time zone specified: {name}"));
+  if name.starts_with(['+', '-']) {
+    let offset: jiff::tz::Offset = parse_offset(name).ok_or_else(invalid)?;
+    return Ok(TimeZone::fixed(offset));
+  }
+  match name.to_ascii_lowercase().as_str() {
+    "utc" | "etc/utc" | "gmt" | "etc/gmt" | "etc/uct" | "uct" | "etc/universal" | "universal"
+    | "etc/zulu" | "zulu" | "etc/gmt0" | "gmt0" | "etc/gmt+0" | "etc/gmt-0" | "gmt+0" | "gmt-0"
+    | "etc/greenwich" | "greenwich" => return Ok(TimeZone::UTC),
+    _ => {}
+  }
+  jiff::tz::db().get(name).map_err(|_| invalid())
+}
+
+/// `±HH:MM` or `±HHMM` or `±HH`.
+fn parse_offset(text: &str) -> Option<jiff::tz::Offset> {
+  let sign = if text.starts_with('-') { -1 } else { 1 };
+  let digits: String = text[1..].chars().filter(|c| *c != ':').collect();
+  if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+    return None;
+  }
+  let hours: i32 = digits[..2].parse().ok()?;
+  let minutes: i32 = if digits.len() == 4 {
+    digits[2..].parse().ok()?
+  } else {
+    0
+  };
+  if hours > 23 || minutes > 59 {
+    return None;
+  }
+  jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
+}
+
+/// The name `resolvedOptions().timeZone` reports.
+fn resolved_name(name: &str, zone: &TimeZone) -> String {
+  if name.starts_with(['+', '-']) {
+    let offset = zone.to_fixed_offset().map(|o| o.seconds()).unwrap_or(0);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let offset = offset.abs();
+    return format!("{sign}{:02}:{:02}", offset / 3600, offset % 3600 / 60);
+  }
+  if *zone == TimeZone::UTC {
+    return "UTC".to_string();
+  }
+  iana_case(name)
+    .or_else(|| zone.iana_name().map(str::to_string))
+    .unwrap_or_else(|| "UTC".to_string())
+}
+
+/// The time zone's name as `resolvedOptions()` gives it, or a RangeError.
+#[op2]
+#[string]
+pub fn op_intl_time_zone(#[string] name: &str) -> Result<String, JsErrorBox> {
+  let zone = time_zone(name)?;
+  Ok(resolved_name(name, &zone))
+}
+
+/// Every IANA zone name in the database that is not a link's alias.
+pub(crate) fn canonical_time_zones() -> Vec<String> {
+  jiff::tz::db()
+    .available()
+    .map(|name| name.to_string())
+    .filter(|name| {
+      name.contains('/')
+        && !name.starts_with("Etc/")
+        && !name.starts_with("SystemV/")
+        && !name.starts_with("US/")
+        && !name.starts_with("posix/")
+        && !name.starts_with("right/")
+    })
+    .chain(std::iter::once("UTC".to_string()))
+    .collect()
+}
+
+fn length(name: &str) -> Length {
+  match name {
+    "full" | "long" => Length::Long,
+    "short" => Length::Short,
+    _ => Length::Medium,
+  }
+}
+
+fn field_set(options: &DateOptions) -> CompositeFieldSet {
+  if options.date_style.is_some() || options.time_style.is_some() {
+    let mut builder = FieldSetBuilder::new();
+    let style = options
+      .date_style
+      .as_deref()
+      .or(options.time_style.as_deref())
+      .unwrap_or("medium");
+    builder.length = Some(length(style));
+    if let Some(date) = options.date_style.as_deref() {
+      builder.date_fields = Some(if date == "full" {
+        DateFields::YMDE
+      } else {
+        DateFields::YMD
+      });
+      if date == "short" {
+        builder.year_style = Some(YearStyle::Auto);
+      }
+    }
+    if let Some(time) = options.time_style.as_deref() {
+      builder.time_precision = Some(if time == "short" {
+        TimePrecision::Minute
+      } else {
+        TimePrecision::Second
+      });
+      builder.zone_style = match time {
+        "full" => Some(ZoneStyle::SpecificLong),
+        "long" => Some(ZoneStyle::SpecificShort),
+        _ => None,
+      };
+    }
+    return builder.build_composite().unwrap_or_else(|_| {
+      let mut fallback = FieldSetBuilder::new();
+      fallback.length = Some(Length::Medium);
+      fallback.date_fields = Some(DateFields::YMD);
+      fallback.build_composite().expect("YMD is a field set")
+    });
+  }
+  let mut bag = DateTimeFieldBag::default();
+  let text = |value: &Option<String>| value.as_deref().map(str::to_string);
+  bag.era = text(&options.era).map(|v| match v.as_str() {
+    "long" => field::Era::Long,
+    "narrow" => field::Era::Narrow,
+    _ => field::Era::Short,
+  });
+  bag.year = text(&options.year).map(|v| match v.as_str() {
+    "2-digit" => field::Year::TwoDigit,
+    _ => field::Year::Numeric,
+  });
+  bag.month = text(&options.month).map(|v| match v.as_str() {
+    "2-digit" => field::Month::TwoDigit,
+    "short" => field::Month::Short,
+    "long" => field::Month::Long,
+    "narrow" => field::Month::Narrow,
+    _ => field::Month::Numeric,
+  });
+  bag.day = text(&options.day).map(|v| match v.as_str() {
+    "2-digit" => field::Day::TwoDigit,
+    _ => field::Day::Numeric,
+  });
+  bag.weekday = text(&options.weekday).map(|v| match v.as_str() {
+    "long" => field::Weekday::Long,
+    "narrow" => field::Weekday::Narrow,
+    _ => field::Weekday::Short,
+  });
+  bag.hour = text(&options.hour).map(|v| match v.as_str() {
+    "2-digit" => field::Hour::TwoDigit,
+    _ => field::Hour::Numeric,
+  });
+  bag.minute = text(&options.minute).map(|v| match v.as_str() {
+    "2-digit" => field::Minute::TwoDigit,
+    _ => field::Minute::Numeric,
+  });
+  bag.second = text(&options.second).map(|v| match v.as_str() {
+    "2-digit" => field::Second::TwoDigit,
+    _ => field::Second::Numeric,
+  });
+  bag.fractional_second_digits = options.fractional_second_digits.map(|n| match n {
+    1 => field::FractionalSecondDigits::F1,
+    2 => field::FractionalSecondDigits::F2,
+    _ => field::FractionalSecondDigits::F3,
+  });
+  bag.time_zone_name = text(&options.time_zone_name).map(|v| match v.as_str() {
+    "long" => field::TimeZoneName::LongSpecific,
+    "shortOffset" => field::TimeZoneName::ShortOffset,
+    "longOffset" => field::TimeZoneName::LongOffset,
+    "shortGeneric" => field::TimeZoneName::ShortGeneric,
+    "longGeneric" => field::TimeZoneName::LongGeneric,
+    _ => field::TimeZoneName::ShortSpecific,
+  });
+  if let Some(cycle) = options.hour_cycle.as_deref() {
+    if bag.hour.is_some() {
+      bag.hour_kind = Some(if matches!(cycle, "h11" | "h12") {
+        field::HourKind::Clock12
+      } else {
+        field::HourKind::Clock24
+      });
+    }
+  }
+  let mut builder = bag.to_field_set_builder();
+  if let Some(n) = options.fractional_second_digits {
+    builder.time_precision = Some(TimePrecision::Subsecond(match n {
+      1 => SubsecondDigits::S1,
+      2 => SubsecondDigits::S2,
+      _ => SubsecondDigits::S3,
+    }));
+  }
+  if options.year.is_some() && options.year.as_deref() != Some("2-digit") {
+    builder.year_style = Some(YearStyle::Full);
+  }
+  builder
+    .build_composite()
+    .unwrap_or_else(|_| bag.to_composite_field_set())
+}
+
+/// The locale with the calendar, numbering system and hour cycle as
+/// Unicode extension keywords, which is how ICU4X takes them.
+fn locale_with_keywords(options: &DateOptions) -> Result<Locale, JsErrorBox> {
+  let mut locale = parse(&options.locale)?;
+  let mut set = |key: &str, value: &Option<String>| {
+    if let Some(value) = value {
+      if let (Ok(key), Ok(value)) = (key.parse::<Key>(), value.parse::<Value>()) {
+        locale.extensions.unicode.keywords.set(key, value);
+      }
+    }
+  };
+  set("ca", &options.calendar);
+  set("nu", &options.numbering_system);
+  set("hc", &options.hour_cycle);
+  Ok(locale)
+}
+
+struct DateFormatter {
+  formatter: DateTimeFormatter<CompositeFieldSet>,
+  zone: TimeZone,
+}
+
+thread_local! {
+  static FORMATTERS: Cache<DateOptions, DateFormatter> = Cache::new();
+}
+
+fn formatter(options: &DateOptions) -> Result<std::rc::Rc<DateFormatter>, JsErrorBox> {
+  FORMATTERS.with(|cache| {
+    cache.get_or_try(options.clone(), || {
+      let locale = locale_with_keywords(options)?;
+      let formatter = DateTimeFormatter::try_new((&locale).into(), field_set(options))
+        .map_err(|e| range_error(format!("no locale data for dates: {e}")))?;
+      Ok(DateFormatter {
+        formatter,
+        zone: time_zone(&options.time_zone)?,
+      })
+    })
+  })
+}
+
+fn zoned(ms: f64, zone: &TimeZone) -> Result<jiff::Zoned, JsErrorBox> {
+  if !ms.is_finite() {
+    return Err(range_error("Invalid time value"));
+  }
+  let timestamp =
+    Timestamp::from_millisecond(ms as i64).map_err(|_| range_error("Invalid time value"))?;
+  Ok(timestamp.to_zoned(zone.clone()))
+}
+
+fn format_parts(formatter: &DateFormatter, ms: f64) -> Result<Vec<FormattedPart>, JsErrorBox> {
+  let zoned = zoned(ms, &formatter.zone)?;
+  let parts = collect_in(&formatter.formatter.format(&zoned), Some("datetime"));
+  Ok(merge(
+    parts
+      .into_iter()
+      .map(|mut part| {
+        // V8 writes CLDR's narrow no-break space (before AM/PM, in
+        // times) as an ASCII space, for pages that parse the output.
+        if part.value.contains('\u{202f}') {
+          part.value = part.value.replace('\u{202f}', " ");
+        }
+        part
+      })
+      .collect(),
+  ))
+}
+
+/// The instant `ms` (milliseconds since the epoch) as parts.
+#[op2]
+#[serde]
+pub fn op_intl_date_format(
+  #[serde] options: DateOptions,
+  ms: f64,
+) -> Result<Vec<FormattedPart>, JsErrorBox> {
+  let formatter = formatter(&options)?;
+  let mut parts = format_parts(&formatter, ms)?;
+  split_fraction(&mut parts);
+  Ok(parts)
+}
+
+/// ICU4X writes `12.345` as one second part; ECMA-402 has the fraction as
+/// `fractionalSecond` after a `literal` separator.
+fn split_fraction(parts: &mut Vec<FormattedPart>) {
+  let mut out = Vec::with_capacity(parts.len());
+  for part in parts.drain(..) {
+    if part.kind == "second" {
+      if let Some(at) = part.value.find(['.', ',']) {
+        let (whole, rest) = part.value.split_at(at);
+        let separator = &rest[..1];
+        out.push(FormattedPart::new("second", whole));
+        out.push(FormattedPart::new("literal", separator));
+        out.push(FormattedPart::new("fractionalSecond", &rest[1..]));
+        continue;
+      }
+    }
+    out.push(part);
+  }
+  *parts = out;
+}
+
+#[derive(Serialize)]
+pub struct RangePart {
+  #[serde(rename = "type")]
+  kind: String,
+  value: String,
+  source: &'static str,
+}
+
+/// `formatRange`: one formatting when both ends read the same, else both
+/// joined by an en dash between thin spaces, as ICU writes a range.
+#[op2]
+#[serde]
+pub fn op_intl_date_format_range(
+  #[serde] options: DateOptions,
+  start: f64,
+  end: f64,
+) -> Result<Vec<RangePart>, JsErrorBox> {
+  let formatter = formatter(&options)?;
+  let mut first = format_parts(&formatter, start)?;
+  let mut second = format_parts(&formatter, end)?;
+  split_fraction(&mut first);
+  split_fraction(&mut second);
+  let tag = |parts: Vec<FormattedPart>, source: &'static str| {
+    parts.into_iter().map(move |p| RangePart {
+      kind: p.kind,
+      value: p.value,
+      source,
+    })
+  };
+  if first == second {
+    return Ok(tag(first, "shared").collect());
+  }
+  Ok(
+    tag(first, "startRange")
+      .chain(std::iter::once(RangePart {
+        kind: "literal".into(),
+        value: "\u{2009}\u{2013}\u{2009}".into(),
+        source: "shared",
+      }))
+      .chain(tag(second, "endRange"))
+      .collect(),
+  )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateResolution {
+  /// The locale's hour cycle when the hour is shown (h12 or h23).
+  hour_cycle: &'static str,
+  calendar: String,
+  numbering_system: String,
+}
+
+/// What the locale chooses when the options do not: its hour cycle,
+/// calendar and numbering system.
+#[op2]
+#[serde]
+pub fn op_intl_date_resolve(#[string] locale: &str) -> Result<DateResolution, JsErrorBox> {
+  let parsed = parse(locale)?;
+  let mut hour = FieldSetBuilder::new();
+  hour.length = Some(Length::Medium);
+  hour.time_precision = Some(TimePrecision::Hour);
+  let formatter = DateTimeFormatter::try_new(
+    (&parsed).into(),
+    hour.build_composite().expect("an hour field set"),
+  )
+  .map_err(|e| range_error(format!("no locale data for dates: {e}")))?;
+  let one_pm = jiff::civil::date(2000, 1, 1)
+    .at(13, 0, 0, 0)
+    .to_zoned(TimeZone::UTC)
+    .map_err(|e| range_error(e.to_string()))?;
+  let written = collect_in(&formatter.format(&one_pm), Some("datetime"));
+  let twelve_hour = written
+    .iter()
+    .any(|p| p.kind == "hour" && digits_value(&p.value) != Some(13));
+  let keyword = |key: &str| {
+    let key: Key = key.parse().ok()?;
+    parsed
+      .extensions
+      .unicode
+      .keywords
+      .get(&key)
+      .map(|v| v.to_string())
+  };
+  Ok(DateResolution {
+    hour_cycle: if twelve_hour { "h12" } else { "h23" },
+    calendar: keyword("ca")
+      .unwrap_or_else(|| calendar_name(formatter.calendar().kind()).to_string()),
+    numbering_system: keyword("nu").unwrap_or_else(|| "latn".to_string()),
+  })
+}
+
+/// The BCP 47 name (`ca`) of an ICU4X calendar.
+fn calendar_name(kind: icu_calendar::AnyCalendarKind) -> &'static str {
+  use icu_calendar::AnyCalendarKind as K;
+  match kind {
+    K::Buddhist => "buddhist",
+    K::Chinese => "chinese",
+    K::Coptic => "coptic",
+    K::Dangi => "dangi",
+    K::Ethiopian => "ethiopic",
+    K::EthiopianAmeteAlem => "ethioaa",
+    K::Hebrew => "hebrew",
+    K::Indian => "indian",
+    K::HijriTabularTypeIIFriday => "islamic-civil",
+    K::HijriTabularTypeIIThursday => "islamic-tbla",
+    K::HijriUmmAlQura => "islamic-umalqura",
+    K::Iso => "iso8601",
+    K::Japanese => "japanese",
+    K::Persian => "persian",
+    K::Roc => "roc",
+    _ => "gregory",
+  }
+}
+
+/// The number written in `text`'s decimal digits, whatever the numbering
+/// system (digits of one system are consecutive code points from its zero).
+fn digits_value(text: &str) -> Option<u32> {
+  const ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0xff10,
+  ];
+  let mut value = None;
+  for c in text.chars() {
+    let code = c as u32;
+    if let Some(zero) = ZEROS
+      .iter()
+      .find(|&&zero| (zero..zero + 10).contains(&code))
+    {
+      value = Some(value.unwrap_or(0) * 10 + (code - zero));
+    }
+  }
+  value
+}
+
+/// IANA names by their lower-case form, to write a name in its database
+/// case while keeping the one the caller gave (a link such as
+/// `Asia/Calcutta` stays itself, as in V8).
+fn iana_case(name: &str) -> Option<String> {
+  thread_local! {
+    static NAMES: std::collections::HashMap<String, String> = jiff::tz::db()
+      .available()
+      .map(|name| (name.as_str().to_ascii_lowercase(), name.as_str().to_string()))
+      .collect();
+  }
+  NAMES.with(|names| names.get(&name.to_ascii_lowercase()).cloned())
+}

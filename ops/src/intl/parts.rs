@@ -1,0 +1,133 @@
+//! ICU4X output as the `{type, value}` parts ECMA-402's `formatToParts`
+//! returns: ICU4X marks spans of its output with a `Part`, nested; each
+//! character takes the innermost span's name, and unmarked text is a
+//! `literal`.
+
+use std::fmt;
+
+use serde::Serialize;
+use writeable::{Part, PartsWrite, Writeable};
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct FormattedPart {
+  #[serde(rename = "type")]
+  pub kind: String,
+  pub value: String,
+}
+
+impl FormattedPart {
+  pub fn new(kind: &str, value: impl Into<String>) -> FormattedPart {
+    FormattedPart {
+      kind: kind.to_string(),
+      value: value.into(),
+    }
+  }
+}
+
+#[derive(Default)]
+struct Collector {
+  text: String,
+  /// (start, end, category, name) in bytes, outermost first.
+  spans: Vec<(usize, usize, &'static str, &'static str)>,
+}
+
+impl fmt::Write for Collector {
+  fn write_str(&mut self, s: &str) -> fmt::Result {
+    self.text.push_str(s);
+    Ok(())
+  }
+}
+
+impl PartsWrite for Collector {
+  type SubPartsWrite = Collector;
+
+  fn with_part(
+    &mut self,
+    part: Part,
+    mut f: impl FnMut(&mut Self::SubPartsWrite) -> fmt::Result,
+  ) -> fmt::Result {
+    let start = self.text.len();
+    let index = self.spans.len();
+    self.spans.push((start, start, part.category, part.value));
+    f(self)?;
+    self.spans[index].1 = self.text.len();
+    Ok(())
+  }
+}
+
+/// `writeable`'s output, split into parts (adjacent characters of one kind
+/// together).
+pub fn collect(writeable: &impl Writeable) -> Vec<FormattedPart> {
+  collect_in(writeable, None)
+}
+
+/// Like `collect`, with only `category`'s spans: a date formatter writes
+/// its numbers through a decimal formatter, whose `integer` spans inside
+/// an `hour` span are not what `formatToParts` reports.
+pub fn collect_in(writeable: &impl Writeable, category: Option<&str>) -> Vec<FormattedPart> {
+  let mut collector = Collector::default();
+  // Writing to a String cannot fail.
+  let _ = writeable.write_to_parts(&mut collector);
+  let spans: Vec<(usize, usize, &'static str)> = collector
+    .spans
+    .iter()
+    .filter(|span| category.is_none_or(|c| c == span.2))
+    .map(|&(start, end, _, name)| (start, end, name))
+    .collect();
+  split(&collector.text, &spans)
+}
+
+fn split(text: &str, spans: &[(usize, usize, &'static str)]) -> Vec<FormattedPart> {
+  let mut out: Vec<FormattedPart> = Vec::new();
+  for (at, ch) in text.char_indices() {
+    // The innermost (last opened) span holding this character.
+    let kind = spans
+      .iter()
+      .rev()
+      .find(|(start, end, _)| *start <= at && at < *end)
+      .map(|(_, _, name)| *name)
+      .unwrap_or("literal");
+    match out.last_mut() {
+      Some(last) if last.kind == kind => last.value.push(ch),
+      _ => out.push(FormattedPart::new(kind, ch.to_string())),
+    }
+  }
+  out
+}
+
+/// Joins adjacent parts of the same kind.
+pub fn merge(parts: Vec<FormattedPart>) -> Vec<FormattedPart> {
+  let mut out: Vec<FormattedPart> = Vec::new();
+  for part in parts {
+    match out.last_mut() {
+      Some(last) if last.kind == part.kind => last.value.push_str(&part.value),
+      _ if part.value.is_empty() => {}
+      _ => out.push(part),
+    }
+  }
+  out
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn innermost_span_names_a_character_and_the_rest_is_literal() {
+    let spans = [(0, 5, "integer"), (1, 2, "group")];
+    let parts = split("1,234 kg", &spans);
+    let kinds: Vec<_> = parts
+      .iter()
+      .map(|p| (p.kind.as_str(), p.value.as_str()))
+      .collect();
+    assert_eq!(
+      kinds,
+      [
+        ("integer", "1"),
+        ("group", ","),
+        ("integer", "234"),
+        ("literal", " kg")
+      ]
+    );
+  }
+}
