@@ -16,6 +16,7 @@ import {
   op_intl_date_format,
   op_intl_date_format_range,
   op_intl_date_resolve,
+  op_intl_display_name,
   op_intl_list_format,
   op_intl_locale_info,
   op_intl_locale_maximize,
@@ -23,6 +24,7 @@ import {
   op_intl_number_format,
   op_intl_plural_categories,
   op_intl_plural_select,
+  op_intl_relative_format,
   op_intl_segment,
   op_intl_supported_values,
   op_intl_time_zone,
@@ -997,6 +999,153 @@ finishConstructor(Segmenter, "Segmenter", {
 });
 
 // ---------------------------------------------------------------------------
+// RelativeTimeFormat (ECMA-402 17)
+
+function RelativeTimeFormat(locales = undefined, options = undefined) {
+  if (new.target === undefined) throw new TypeError("Constructor Intl.RelativeTimeFormat requires 'new'");
+  const ctor = "Intl.RelativeTimeFormat";
+  const requested = canonicalizeLocaleList(locales);
+  options = toObjectOptions(options);
+  getOption(options, "localeMatcher", "string", ["lookup", "best fit"], "best fit", ctor);
+  const numberingSystem = typeOption(options, "numberingSystem", ctor);
+  const resolved = resolveLocale(requested, ["nu"]);
+  if (numberingSystem !== undefined && resolved.keywords.nu !== numberingSystem) delete resolved.keywords.nu;
+  const s = { kind: "RelativeTimeFormat" };
+  s.locale = localeString(resolved);
+  s.numberingSystem = numberingSystem ?? resolved.keywords.nu ?? "latn";
+  s.opsLocale = s.numberingSystem === "latn" ? resolved.base : `${resolved.base}-u-nu-${s.numberingSystem}`;
+  s.style = getOption(options, "style", "string", ["long", "short", "narrow"], "long", ctor);
+  s.numeric = getOption(options, "numeric", "string", ["always", "auto"], "always", ctor);
+  slots.set(this, s);
+}
+
+const RELATIVE_UNITS = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"];
+
+function relativeParts(s, value, unit, method) {
+  const x = Number(value);
+  const name = String(unit);
+  const singular = name.endsWith("s") ? name.slice(0, -1) : name;
+  if (!Number.isFinite(x)) {
+    throw new RangeError(`Invalid number value`);
+  }
+  if (!RELATIVE_UNITS.includes(singular)) {
+    throw new RangeError(`Invalid unit argument for Intl.RelativeTimeFormat.prototype.${method}() '${name}'`);
+  }
+  const parts = op_intl_relative_format(s.opsLocale, s.style, s.numeric, singular, numberString(x));
+  return { parts, singular };
+}
+
+RelativeTimeFormat.prototype = {};
+finishConstructor(RelativeTimeFormat, "RelativeTimeFormat", {
+  format(value, unit) {
+    const s = slot(this, "RelativeTimeFormat", "format");
+    return joinParts(relativeParts(s, value, unit, "format").parts);
+  },
+  formatToParts(value, unit) {
+    const s = slot(this, "RelativeTimeFormat", "formatToParts");
+    const { parts, singular } = relativeParts(s, value, unit, "formatToParts");
+    return parts.map((part) => (part.type === "literal" ? part : { ...part, unit: singular }));
+  },
+  resolvedOptions() {
+    const s = slot(this, "RelativeTimeFormat", "resolvedOptions");
+    return { locale: s.locale, style: s.style, numeric: s.numeric, numberingSystem: s.numberingSystem };
+  },
+});
+
+// ---------------------------------------------------------------------------
+// DisplayNames (ECMA-402 12)
+
+const DATE_TIME_FIELDS = [
+  "era",
+  "year",
+  "quarter",
+  "month",
+  "weekOfYear",
+  "weekday",
+  "day",
+  "dayPeriod",
+  "hour",
+  "minute",
+  "second",
+  "timeZoneName",
+];
+
+function DisplayNames(locales = undefined, options = undefined) {
+  if (new.target === undefined) throw new TypeError("Constructor Intl.DisplayNames requires 'new'");
+  const ctor = "Intl.DisplayNames";
+  const requested = canonicalizeLocaleList(locales);
+  if (options === undefined) throw new TypeError("invalid_argument");
+  options = toObjectOptions(options);
+  getOption(options, "localeMatcher", "string", ["lookup", "best fit"], "best fit", ctor);
+  const s = { kind: "DisplayNames" };
+  s.style = getOption(options, "style", "string", ["narrow", "short", "long"], "long", ctor);
+  s.type = getOption(
+    options,
+    "type",
+    "string",
+    ["language", "region", "script", "currency", "calendar", "dateTimeField"],
+    undefined,
+    ctor,
+  );
+  if (s.type === undefined) throw new TypeError("invalid_argument");
+  s.fallback = getOption(options, "fallback", "string", ["code", "none"], "code", ctor);
+  s.languageDisplay = getOption(options, "languageDisplay", "string", ["dialect", "standard"], "dialect", ctor);
+  const resolved = resolveLocale(requested, []);
+  s.locale = localeString(resolved);
+  s.base = resolved.base;
+  slots.set(this, s);
+}
+
+// The code as CLDR writes it, or a RangeError for one not of the type.
+function displayCode(type, code) {
+  const invalid = () => new RangeError(`invalid_argument`);
+  switch (type) {
+    case "language": {
+      if (!/^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$/i.test(code) ||
+        /^root$/i.test(code)) {
+        throw invalid();
+      }
+      return op_intl_locale_info(code).tag;
+    }
+    case "region":
+      if (!/^([a-z]{2}|[0-9]{3})$/i.test(code)) throw invalid();
+      return code.toUpperCase();
+    case "script":
+      if (!/^[a-z]{4}$/i.test(code)) throw invalid();
+      return code[0].toUpperCase() + code.slice(1).toLowerCase();
+    case "currency":
+      if (!/^[a-z]{3}$/i.test(code)) throw invalid();
+      return code.toUpperCase();
+    case "calendar":
+      if (!TYPE_SEQUENCE.test(code)) throw invalid();
+      return code.toLowerCase();
+    default:
+      if (!DATE_TIME_FIELDS.includes(code)) throw invalid();
+      return code;
+  }
+}
+
+DisplayNames.prototype = {};
+finishConstructor(DisplayNames, "DisplayNames", {
+  of(code) {
+    const s = slot(this, "DisplayNames", "of");
+    const canonical = displayCode(s.type, String(code));
+    let name = null;
+    if (s.type !== "calendar" && s.type !== "dateTimeField") {
+      name = op_intl_display_name(s.base, s.type, s.style, s.languageDisplay, canonical);
+    }
+    if (name !== null && name !== undefined) return name;
+    return s.fallback === "code" ? canonical : undefined;
+  },
+  resolvedOptions() {
+    const s = slot(this, "DisplayNames", "resolvedOptions");
+    const out = { locale: s.locale, style: s.style, type: s.type, fallback: s.fallback };
+    if (s.type === "language") out.languageDisplay = s.languageDisplay;
+    return out;
+  },
+});
+
+// ---------------------------------------------------------------------------
 // Locale (ECMA-402 14)
 
 function Locale(tag, options = undefined) {
@@ -1102,10 +1251,12 @@ defineMethods(intl, {
 for (const [name, value] of Object.entries({
   Collator,
   DateTimeFormat,
+  DisplayNames,
   ListFormat,
   Locale,
   NumberFormat,
   PluralRules,
+  RelativeTimeFormat,
   Segmenter,
 })) {
   Object.defineProperty(value.prototype, "constructor", {
@@ -1116,8 +1267,8 @@ for (const [name, value] of Object.entries({
   Object.defineProperty(value, "prototype", { writable: false, enumerable: false, configurable: false });
   Object.defineProperty(intl, name, { value, writable: true, configurable: true });
 }
-// Not backed by ICU4X yet: v8x's versions stay (docs/engine-differences.md).
-for (const name of ["RelativeTimeFormat", "DisplayNames", "DurationFormat"]) {
+// Not backed by ICU4X yet: v8x's version stays (docs/engine-differences.md).
+for (const name of ["DurationFormat"]) {
   if (previous?.[name] !== undefined) {
     Object.defineProperty(intl, name, { value: previous[name], writable: true, configurable: true });
   }

@@ -3,12 +3,13 @@
 //!
 //! js/intl.js reads and validates the ECMA-402 options bags and keeps the
 //! objects; the ops here do what needs locale data: locale negotiation,
-//! number, date, list and plural formatting, collation, segmentation and
-//! case mapping. Formatters are costly to build and cheap to use, so each
+//! number, date, relative time, list and plural formatting, display
+//! names, collation, segmentation and case mapping. Formatters are costly to build and cheap to use, so each
 //! thread keeps the ones it built, by locale and options.
 
 mod datetime;
 mod locale;
+mod names;
 mod number;
 mod parts;
 mod text;
@@ -41,6 +42,8 @@ deno_core::extension!(
     text::op_intl_list_format,
     text::op_intl_segment,
     text::op_intl_case,
+    names::op_intl_relative_format,
+    names::op_intl_display_name,
   ],
   esm_entry_point = "ext:kiln_intl/intl.js",
   esm = [dir "../js", "intl.js"],
