@@ -325,7 +325,7 @@ function digitOptions(out, options, mnfdDefault, mxfdDefault, notation, ctor) {
 // The resolved options Rust needs, with every digit field set.
 function numberOptionsForOps(s) {
   return {
-    locale: s.locale,
+    locale: s.opsLocale ?? s.locale,
     style: s.style ?? "decimal",
     currency: s.currency,
     currencyDisplay: s.currencyDisplay ?? "",
@@ -361,9 +361,10 @@ function NumberFormat(locales = undefined, options = undefined) {
   const s = { kind: "NumberFormat" };
   s.locale = localeString(resolved);
   s.numberingSystem = numberingSystem ?? resolved.keywords.nu ?? "latn";
-  if (numberingSystem !== undefined && numberingSystem !== "latn") {
-    s.locale = `${s.locale}${s.locale.includes("-u-") ? "" : "-u"}-nu-${numberingSystem}`;
-  }
+  // What Rust formats with: the base name and the digits to write.
+  s.opsLocale = numberingSystem === undefined && resolved.keywords.nu === undefined
+    ? resolved.base
+    : `${resolved.base}-u-nu-${s.numberingSystem}`;
   s.style = getOption(options, "style", "string", ["decimal", "percent", "currency", "unit"], "decimal", ctor);
   const currency = getOption(options, "currency", "string", undefined, undefined, ctor);
   if (currency !== undefined && !/^[A-Za-z]{3}$/.test(currency)) {
@@ -418,7 +419,8 @@ function NumberFormat(locales = undefined, options = undefined) {
     useGrouping = groupingDefault;
   } else if (useGrouping === true) {
     useGrouping = "always";
-  } else if (useGrouping === false || useGrouping === null || useGrouping === 0 || useGrouping === "") {
+  } else if (!useGrouping) {
+    // ToBoolean: false, null, 0, -0, NaN, 0n and "".
     useGrouping = false;
   } else {
     useGrouping = String(useGrouping);
@@ -447,7 +449,10 @@ function mathematicalValue(value) {
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "string") {
     const trimmed = value.trim();
-    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
+    // Unambiguous, so that a long string is matched in linear time.
+    if (/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(trimmed)) {
+      const n = Number(trimmed);
+      if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
       return trimmed.replace(/^\+/, "");
     }
     return numberString(Number(value));
@@ -512,6 +517,9 @@ finishConstructor(NumberFormat, "NumberFormat", {
   formatRange(start, end) {
     const s = slot(this, "NumberFormat", "formatRange");
     if (start === undefined || end === undefined) throw new TypeError("start or end is undefined");
+    if (mathematicalValue(start) === "NaN" || mathematicalValue(end) === "NaN") {
+      throw new RangeError("Invalid number value");
+    }
     const a = formatNumber(s, start);
     const b = formatNumber(s, end);
     return a === b ? `~${a}` : `${a}\u2013${b}`;
@@ -628,6 +636,9 @@ const DATE_COMPONENTS = [
 ];
 const STYLES = ["full", "long", "medium", "short"];
 
+// What each locale chooses when the options do not (op_intl_date_resolve).
+const dateDefaults = new Map();
+
 // required: "date", "time" or "any"; defaults: "date", "time" or "all".
 function DateTimeFormat(locales = undefined, options = undefined) {
   if (new.target === undefined) return new DateTimeFormat(locales, options);
@@ -698,7 +709,11 @@ function createDateTimeFormat(target, locales, options, required, defaults) {
       s.hour = s.minute = s.second = "numeric";
     }
   }
-  const defaultsOf = op_intl_date_resolve(resolved.base);
+  let defaultsOf = dateDefaults.get(resolved.base);
+  if (defaultsOf === undefined) {
+    defaultsOf = op_intl_date_resolve(resolved.base);
+    dateDefaults.set(resolved.base, defaultsOf);
+  }
   s.calendar = calendar ?? resolved.keywords.ca ?? defaultsOf.calendar;
   if (calendar !== undefined && resolved.keywords.ca !== calendar) delete resolved.keywords.ca;
   s.numberingSystem = numberingSystem ?? resolved.keywords.nu ?? defaultsOf.numberingSystem;
@@ -915,6 +930,9 @@ function Segmenter(locales = undefined, options = undefined) {
   if (new.target === undefined) throw new TypeError("Constructor Intl.Segmenter requires 'new'");
   const ctor = "Intl.Segmenter";
   const requested = canonicalizeLocaleList(locales);
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError("Options must be an object or undefined");
+  }
   options = toObjectOptions(options);
   getOption(options, "localeMatcher", "string", ["lookup", "best fit"], "best fit", ctor);
   const s = { kind: "Segmenter" };
@@ -1347,6 +1365,9 @@ defineMethods(Date.prototype, {
 });
 
 let defaultCollator;
+const CASE_LANGUAGES = /^(tr|az|lt|el|hy)(-|$)/;
+const toUpperCase = String.prototype.toUpperCase;
+const toLowerCase = String.prototype.toLowerCase;
 
 function thisString(value, method) {
   if (value === undefined || value === null) {
@@ -1366,19 +1387,37 @@ defineMethods(String.prototype, {
   },
   toLocaleUpperCase(locales = undefined) {
     const s = thisString(this, "toLocaleUpperCase");
-    const requested = canonicalizeLocaleList(locales);
-    return op_intl_case(requested[0] ?? DEFAULT_LOCALE, true, s);
+    const locale = canonicalizeLocaleList(locales)[0];
+    // Only these languages case differently from Unicode's default, which
+    // the built-in applies (and it keeps lone surrogates).
+    if (locale === undefined || !CASE_LANGUAGES.test(locale)) return toUpperCase.call(s);
+    return op_intl_case(locale, true, s);
   },
   toLocaleLowerCase(locales = undefined) {
     const s = thisString(this, "toLocaleLowerCase");
-    const requested = canonicalizeLocaleList(locales);
-    return op_intl_case(requested[0] ?? DEFAULT_LOCALE, false, s);
+    const locale = canonicalizeLocaleList(locales)[0];
+    if (locale === undefined || !CASE_LANGUAGES.test(locale)) return toLowerCase.call(s);
+    return op_intl_case(locale, false, s);
   },
 });
 
 // Array.prototype.toLocaleString passes locales and options on to each
 // element (ECMA-402 19.5.1), which QuickJS's own does not.
+// The lists being joined: one met again (an array that holds itself) is
+// written as "", as V8 and QuickJS's own join do.
+const joining = new Set();
+
 function listToLocaleString(list, locales, options) {
+  if (joining.has(list)) return "";
+  joining.add(list);
+  try {
+    return joinLocale(list, locales, options);
+  } finally {
+    joining.delete(list);
+  }
+}
+
+function joinLocale(list, locales, options) {
   const length = Math.min(Number(list.length) || 0, 2 ** 53 - 1);
   let out = "";
   for (let i = 0; i < length; i++) {

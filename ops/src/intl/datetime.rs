@@ -240,9 +240,15 @@ fn field_set(options: &DateOptions) -> CompositeFieldSet {
   if options.year.is_some() && options.year.as_deref() != Some("2-digit") {
     builder.year_style = Some(YearStyle::Full);
   }
-  builder
-    .build_composite()
-    .unwrap_or_else(|_| bag.to_composite_field_set())
+  builder.build_composite().unwrap_or_else(|_| {
+    // A bag ICU4X cannot make a field set of (only a day period, say):
+    // the date, as when no component is given.
+    let mut fallback = FieldSetBuilder::new();
+    fallback.length = Some(Length::Short);
+    fallback.date_fields = Some(DateFields::YMD);
+    fallback.year_style = Some(YearStyle::Full);
+    fallback.build_composite().expect("YMD is a field set")
+  })
 }
 
 /// The locale with the calendar, numbering system and hour cycle as

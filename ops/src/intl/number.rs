@@ -92,14 +92,34 @@ fn parse_value(text: &str) -> Result<Value, JsErrorBox> {
     ),
     None => (text, 0),
   };
+  let mantissa = mantissa.strip_suffix('.').unwrap_or(mantissa);
   let mut value =
     Decimal::try_from_str(mantissa).map_err(|_| range_error(format!("Invalid number {text}")))?;
-  value.multiply_pow10(exponent);
-  if mantissa.starts_with('-') {
+  let negative = mantissa.starts_with('-');
+  // Far past what the rounding's i16 magnitudes can hold: Infinity, or a
+  // zero (of the value's sign), which is what any digit option rounds to.
+  let top = if value.absolute.is_zero() {
+    0
+  } else {
+    i32::from(value.absolute.nonzero_magnitude_start())
+  };
+  if top + i32::from(exponent) > MAX_MAGNITUDE {
+    return Ok(Value::Infinite(negative));
+  }
+  if top + i32::from(exponent) < -MAX_MAGNITUDE {
+    value = Decimal::from(0);
+  } else {
+    value.multiply_pow10(exponent);
+  }
+  if negative {
     value.sign = Sign::Negative;
   }
   Ok(Value::Finite(value))
 }
+
+/// The largest power of ten a formatted value may have (a BigInt or a
+/// numeric string can be longer than any Number).
+const MAX_MAGNITUDE: i32 = 1000;
 
 fn rounding_mode(name: &str) -> SignedRoundingMode {
   use UnsignedRoundingMode as U;
@@ -301,16 +321,19 @@ impl NumberFormatter {
         (value, None)
       }
       Value::Infinite(negative) => {
-        let mut zero = Decimal::from(0);
+        // A nonzero stand-in, so that the sign display treats it as one.
+        let mut one = Decimal::from(1);
         if *negative {
-          zero.sign = Sign::Negative;
+          one.sign = Sign::Negative;
         }
-        (zero, Some(FormattedPart::new("infinity", "\u{221e}")))
+        (one, Some(FormattedPart::new("infinity", "\u{221e}")))
       }
       Value::NaN => (Decimal::from(0), Some(FormattedPart::new("nan", "NaN"))),
     };
     if let Template::Compact(compact) = &self.template {
-      if special.is_none() && options.compact_rounding {
+      // ICU4X's compact formatter rounds as CLDR's compact patterns do;
+      // digit options given with compact notation are not applied.
+      if special.is_none() {
         number.apply_sign_display(signs);
         return label_literals(collect(&compact.format(&number)), "compact");
       }
@@ -356,19 +379,31 @@ impl NumberFormatter {
       absolute.sign = Sign::None;
       self.plain.format(&absolute).to_string()
     };
+    // The currency and percent patterns have no plus sign: a shown plus
+    // is written where the pattern puts the minus.
+    let plus = number.sign == Sign::Positive;
+    let mut signed = number.clone();
+    if plus && !matches!(self.template, Template::None | Template::Compact(_)) {
+      signed.sign = Sign::Negative;
+    }
     let (template, kind) = match &self.template {
       Template::Currency(currency) => {
-        (collect(&currency.format_fixed_decimal(&number)), "currency")
+        (collect(&currency.format_fixed_decimal(&signed)), "currency")
       }
-      Template::Percent(percent) => (collect(&percent.format(&number)), "percentSign"),
+      Template::Percent(percent) => (collect(&percent.format(&signed)), "percentSign"),
       _ => (collect(&self.decimal.format(&number)), ""),
     };
     let spliced = splice(template, digits, &plain);
     if kind.is_empty() {
-      merge(spliced)
-    } else {
-      label_literals(spliced, kind)
+      return merge(spliced);
     }
+    let mut parts = label_literals(spliced, kind);
+    if plus {
+      if let Some(sign) = parts.iter_mut().find(|p| p.kind == "minusSign") {
+        *sign = FormattedPart::new("plusSign", "+");
+      }
+    }
+    parts
   }
 
   /// The mantissa (rounded by the digit options) and the power of ten of

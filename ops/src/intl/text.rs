@@ -34,15 +34,20 @@ pub struct CollatorOptionsJs {
 thread_local! {
   /// Collators by the id JavaScript holds; ids are never reused.
   static COLLATORS: RefCell<Vec<CollatorBorrowed<'static>>> = const { RefCell::new(Vec::new()) };
-  static COLLATOR_IDS: Cache<CollatorOptionsJs, u32> = Cache::new();
+  /// Never cleared: JavaScript holds the ids (one per distinct options).
+  static COLLATOR_IDS: RefCell<std::collections::HashMap<CollatorOptionsJs, u32>> =
+    RefCell::new(std::collections::HashMap::new());
   static LISTS: Cache<(String, String, String), ListFormatter> = Cache::new();
 }
 
 /// A collator for the options; the same options give the same id.
 #[op2]
 pub fn op_intl_collator_new(#[serde] options: CollatorOptionsJs) -> Result<u32, JsErrorBox> {
-  let id = COLLATOR_IDS.with(|ids| {
-    ids.get_or_try(options.clone(), || {
+  if let Some(id) = COLLATOR_IDS.with(|ids| ids.borrow().get(&options).copied()) {
+    return Ok(id);
+  }
+  let id = {
+    (|| {
       let locale = parse(&options.locale)?;
       let mut prefs = CollatorPreferences::from(&locale);
       prefs.numeric_ordering = Some(if options.numeric {
@@ -70,14 +75,15 @@ pub fn op_intl_collator_new(#[serde] options: CollatorOptionsJs) -> Result<u32, 
       }
       let collator = Collator::try_new(prefs, icu)
         .map_err(|e| range_error(format!("no collation data: {e}")))?;
-      Ok(COLLATORS.with(|all| {
+      Ok::<u32, JsErrorBox>(COLLATORS.with(|all| {
         let mut all = all.borrow_mut();
         all.push(collator);
         (all.len() - 1) as u32
       }))
-    })
-  })?;
-  Ok(*id)
+    })()?
+  };
+  COLLATOR_IDS.with(|ids| ids.borrow_mut().insert(options, id));
+  Ok(id)
 }
 
 /// -1, 0 or 1 as `a` sorts before, with or after `b`.
