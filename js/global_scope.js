@@ -499,7 +499,7 @@ const globalProperties = {
   clearTimeout: writable(clearTimeout),
   clearInterval: writable(clearInterval),
   queueMicrotask: writable(queueMicrotask),
-  structuredClone: writable(structuredCloneMod.structuredClone),
+  structuredClone: writable(load("ext:kiln/structured_clone.js").wrap(structuredCloneMod.structuredClone)),
   reportError: writable(event.reportError),
   console: writable(console),
   // deno_crypto's JavaScript is parsed on first use: it is a large share of

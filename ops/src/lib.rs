@@ -155,6 +155,7 @@ deno_core::extension!(
     "queues.js",
     "cache.js",
     "streams.js",
+    "structured_clone.js",
     "r2.js",
     "ext:deno_net/02_tls.js" = "deno_shims.js",
   ],

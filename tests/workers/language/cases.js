@@ -656,6 +656,33 @@ const entries = [
   ["error.function-name-in-message", () => { const obj = { method: undefined }; try { obj.method(); } catch (e) { return e.message; } }],
 
   // ---- structuredClone ----
+  ["clone.cyclic", () => {
+    const o = { name: "o", list: [] };
+    o.self = o;
+    o.list.push(o);
+    const c = structuredClone(o);
+    return [c.self === c, c.list[0] === c, c !== o];
+  }],
+  ["clone.shared-reference", () => {
+    const shared = { n: 1 };
+    const c = structuredClone({ a: shared, b: [shared, shared] });
+    return [c.a === c.b[0], c.b[0] === c.b[1], c.a !== shared, c.a.n];
+  }],
+  ["clone.cyclic-map", () => {
+    const m = new Map();
+    m.set("me", m);
+    const s = new Set();
+    s.add(s);
+    m.set("set", s);
+    const c = structuredClone(m);
+    return [c.get("me") === c, [...c.get("set")][0] === c.get("set"), c !== m];
+  }],
+  ["clone.cyclic-dates", () => {
+    const o = { when: new Date(0), re: /a+/gi };
+    o.again = o;
+    const c = structuredClone(o);
+    return [c.again === c, c.when.getTime(), c.re.source, c.re.flags, c.when !== o.when];
+  }],
   ["clone.map", () => { const c = structuredClone(new Map([[1, { a: 1 }], ["k", [2]]])); return [c instanceof Map, [...c]]; }],
   ["clone.set", () => { const c = structuredClone(new Set([1, "a", 1n])); return [c instanceof Set, [...c]]; }],
   ["clone.date", () => { const c = structuredClone(new Date(T)); return [c instanceof Date, c.getTime()]; }],
