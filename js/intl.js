@@ -14,7 +14,9 @@ import {
   op_intl_compare,
   op_intl_currency_digits,
   op_intl_date_format,
+  op_intl_date_format_string,
   op_intl_date_format_range,
+  op_intl_date_new,
   op_intl_date_resolve,
   op_intl_display_name,
   op_intl_list_format,
@@ -22,6 +24,8 @@ import {
   op_intl_locale_maximize,
   op_intl_locale_minimize,
   op_intl_number_format,
+  op_intl_number_format_string,
+  op_intl_number_new,
   op_intl_plural_categories,
   op_intl_plural_select,
   op_intl_relative_format,
@@ -440,7 +444,7 @@ function NumberFormat(locales = undefined, options = undefined) {
     "auto",
     ctor,
   );
-  s.ops = numberOptionsForOps(s);
+  s.id = op_intl_number_new(numberOptionsForOps(s));
   slots.set(this, s);
 }
 
@@ -475,7 +479,7 @@ function numberString(n) {
 }
 
 function numberParts(s, value) {
-  return op_intl_number_format(s.ops, mathematicalValue(value));
+  return op_intl_number_format(s.id, mathematicalValue(value));
 }
 
 function joinParts(parts) {
@@ -485,8 +489,8 @@ function joinParts(parts) {
 }
 
 function formatNumber(s, value) {
-  if (s.style === "unit") return unitFallback(s, joinParts(numberParts(s, value)));
-  return joinParts(numberParts(s, value));
+  const text = op_intl_number_format_string(s.id, mathematicalValue(value));
+  return s.style === "unit" ? unitFallback(s, text) : text;
 }
 
 // ICU4X's unit patterns are not wired yet: the number and the unit's
@@ -580,7 +584,7 @@ function PluralRules(locales = undefined, options = undefined) {
   s.type = getOption(options, "type", "string", ["cardinal", "ordinal"], "cardinal", ctor);
   digitOptions(s, options, 0, 3, "standard", ctor);
   s.locale = localeString(resolveLocale(requested, []));
-  s.ops = numberOptionsForOps(s);
+  s.id = op_intl_number_new(numberOptionsForOps(s));
   slots.set(this, s);
 }
 
@@ -588,7 +592,7 @@ PluralRules.prototype = {};
 finishConstructor(PluralRules, "PluralRules", {
   select(value) {
     const s = slot(this, "PluralRules", "select");
-    return op_intl_plural_select(s.ops, s.type === "ordinal", numberString(Number(value)));
+    return op_intl_plural_select(s.id, s.type === "ordinal", numberString(Number(value)));
   },
   selectRange(start, end) {
     const s = slot(this, "PluralRules", "selectRange");
@@ -596,7 +600,7 @@ finishConstructor(PluralRules, "PluralRules", {
     const x = Number(start);
     const y = Number(end);
     if (Number.isNaN(x) || Number.isNaN(y)) throw new RangeError("Invalid number value");
-    return op_intl_plural_select(s.ops, s.type === "ordinal", numberString(y));
+    return op_intl_plural_select(s.id, s.type === "ordinal", numberString(y));
   },
   resolvedOptions() {
     const s = slot(this, "PluralRules", "resolvedOptions");
@@ -743,6 +747,7 @@ function createDateTimeFormat(target, locales, options, required, defaults) {
     timeStyle: s.timeStyle,
   };
   for (const [name] of DATE_COMPONENTS) s.ops[name] = s[name];
+  s.id = op_intl_date_new(s.ops);
   slots.set(target, s);
   return target;
 }
@@ -759,7 +764,7 @@ function timeValue(date) {
 }
 
 function formatDate(s, date) {
-  return joinParts(op_intl_date_format(s.ops, timeValue(date)));
+  return op_intl_date_format_string(s.id, timeValue(date));
 }
 
 DateTimeFormat.prototype = {};
@@ -775,17 +780,17 @@ defineGetter(DateTimeFormat.prototype, "format", function format() {
 finishConstructor(DateTimeFormat, "DateTimeFormat", {
   formatToParts(date) {
     const s = slot(this, "DateTimeFormat", "formatToParts");
-    return op_intl_date_format(s.ops, timeValue(date));
+    return op_intl_date_format(s.id, timeValue(date));
   },
   formatRange(start, end) {
     const s = slot(this, "DateTimeFormat", "formatRange");
     if (start === undefined || end === undefined) throw new TypeError("startDate or endDate is undefined");
-    return joinParts(op_intl_date_format_range(s.ops, timeValue(start), timeValue(end)));
+    return joinParts(op_intl_date_format_range(s.id, timeValue(start), timeValue(end)));
   },
   formatRangeToParts(start, end) {
     const s = slot(this, "DateTimeFormat", "formatRangeToParts");
     if (start === undefined || end === undefined) throw new TypeError("startDate or endDate is undefined");
-    return op_intl_date_format_range(s.ops, timeValue(start), timeValue(end));
+    return op_intl_date_format_range(s.id, timeValue(start), timeValue(end));
   },
   resolvedOptions() {
     const s = slot(this, "DateTimeFormat", "resolvedOptions");

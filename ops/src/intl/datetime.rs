@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::locale::parse;
 use super::parts::{collect_in, merge, FormattedPart};
-use super::{range_error, Cache};
+use super::{range_error, Handles};
 
 /// A DateTimeFormat's options, resolved by js/intl.js.
 #[derive(Deserialize, Clone, PartialEq, Eq, Hash, Default)]
@@ -274,12 +274,15 @@ struct DateFormatter {
 }
 
 thread_local! {
-  static FORMATTERS: Cache<DateOptions, DateFormatter> = Cache::new();
+  static FORMATTERS: Handles<DateOptions, DateFormatter> = Handles::new();
 }
 
-fn formatter(options: &DateOptions) -> Result<std::rc::Rc<DateFormatter>, JsErrorBox> {
-  FORMATTERS.with(|cache| {
-    cache.get_or_try(options.clone(), || {
+/// A DateTimeFormat's formatter, by id (a RangeError for a time zone or
+/// pattern ICU4X cannot use).
+#[op2]
+pub fn op_intl_date_new(#[serde] options: DateOptions) -> Result<u32, JsErrorBox> {
+  FORMATTERS.with(|all| {
+    all.id_for(options, |options| {
       let locale = locale_with_keywords(options)?;
       let formatter = DateTimeFormatter::try_new((&locale).into(), field_set(options))
         .map_err(|e| range_error(format!("no locale data for dates: {e}")))?;
@@ -289,6 +292,10 @@ fn formatter(options: &DateOptions) -> Result<std::rc::Rc<DateFormatter>, JsErro
       })
     })
   })
+}
+
+fn formatter(id: u32) -> Result<std::rc::Rc<DateFormatter>, JsErrorBox> {
+  FORMATTERS.with(|all| all.get(id))
 }
 
 fn zoned(ms: f64, zone: &TimeZone) -> Result<jiff::Zoned, JsErrorBox> {
@@ -321,14 +328,24 @@ fn format_parts(formatter: &DateFormatter, ms: f64) -> Result<Vec<FormattedPart>
 /// The instant `ms` (milliseconds since the epoch) as parts.
 #[op2]
 #[serde]
-pub fn op_intl_date_format(
-  #[serde] options: DateOptions,
-  ms: f64,
-) -> Result<Vec<FormattedPart>, JsErrorBox> {
-  let formatter = formatter(&options)?;
+pub fn op_intl_date_format(id: u32, ms: f64) -> Result<Vec<FormattedPart>, JsErrorBox> {
+  let formatter = formatter(id)?;
   let mut parts = format_parts(&formatter, ms)?;
   split_fraction(&mut parts);
   Ok(parts)
+}
+
+/// The instant `ms` formatted, as one string.
+#[op2]
+#[string]
+pub fn op_intl_date_format_string(id: u32, ms: f64) -> Result<String, JsErrorBox> {
+  let formatter = formatter(id)?;
+  Ok(
+    format_parts(&formatter, ms)?
+      .into_iter()
+      .map(|part| part.value)
+      .collect(),
+  )
 }
 
 /// ICU4X writes `12.345` as one second part; ECMA-402 has the fraction as
@@ -364,11 +381,11 @@ pub struct RangePart {
 #[op2]
 #[serde]
 pub fn op_intl_date_format_range(
-  #[serde] options: DateOptions,
+  id: u32,
   start: f64,
   end: f64,
 ) -> Result<Vec<RangePart>, JsErrorBox> {
-  let formatter = formatter(&options)?;
+  let formatter = formatter(id)?;
   let mut first = format_parts(&formatter, start)?;
   let mut second = format_parts(&formatter, end)?;
   split_fraction(&mut first);

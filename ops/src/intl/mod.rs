@@ -29,12 +29,16 @@ deno_core::extension!(
     locale::op_intl_locale_maximize,
     locale::op_intl_locale_minimize,
     locale::op_intl_supported_values,
+    number::op_intl_number_new,
     number::op_intl_number_format,
+    number::op_intl_number_format_string,
     number::op_intl_plural_select,
     number::op_intl_plural_categories,
     number::op_intl_currency_digits,
     datetime::op_intl_time_zone,
+    datetime::op_intl_date_new,
     datetime::op_intl_date_format,
+    datetime::op_intl_date_format_string,
     datetime::op_intl_date_format_range,
     datetime::op_intl_date_resolve,
     text::op_intl_collator_new,
@@ -84,5 +88,48 @@ impl<K: Eq + Hash, V> Cache<K, V> {
     }
     entries.insert(key, built.clone());
     Ok(built)
+  }
+}
+
+/// Formatters JavaScript refers to by number: an Intl object is built once
+/// (its options checked, its formatter made) and each call names it by id,
+/// instead of sending its options again. The same options give the same
+/// id; ids are never reused, so there is one entry per distinct options.
+pub(crate) struct Handles<K, V> {
+  ids: RefCell<HashMap<K, u32>>,
+  values: RefCell<Vec<Rc<V>>>,
+}
+
+impl<K: Eq + Hash, V> Handles<K, V> {
+  pub(crate) fn new() -> Self {
+    Handles {
+      ids: RefCell::new(HashMap::new()),
+      values: RefCell::new(Vec::new()),
+    }
+  }
+
+  pub(crate) fn id_for(
+    &self,
+    key: K,
+    build: impl FnOnce(&K) -> Result<V, JsErrorBox>,
+  ) -> Result<u32, JsErrorBox> {
+    if let Some(id) = self.ids.borrow().get(&key) {
+      return Ok(*id);
+    }
+    let built = Rc::new(build(&key)?);
+    let mut values = self.values.borrow_mut();
+    let id = values.len() as u32;
+    values.push(built);
+    self.ids.borrow_mut().insert(key, id);
+    Ok(id)
+  }
+
+  pub(crate) fn get(&self, id: u32) -> Result<Rc<V>, JsErrorBox> {
+    self
+      .values
+      .borrow()
+      .get(id as usize)
+      .cloned()
+      .ok_or_else(|| JsErrorBox::type_error("not an Intl object of this kind"))
   }
 }

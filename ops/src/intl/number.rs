@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::locale::parse;
 use super::parts::{collect, merge, FormattedPart};
-use super::{range_error, Cache};
+use super::{range_error, Cache, Handles};
 
 /// A NumberFormat's (or PluralRules') options, resolved by js/intl.js.
 #[derive(Deserialize, Clone, PartialEq, Eq, Hash)]
@@ -548,21 +548,43 @@ fn label_literals(parts: Vec<FormattedPart>, kind: &str) -> Vec<FormattedPart> {
 }
 
 thread_local! {
-  static FORMATTERS: Cache<NumberOptions, NumberFormatter> = Cache::new();
+  static FORMATTERS: Handles<NumberOptions, NumberFormatter> = Handles::new();
   static PLURALS: Cache<(String, bool), PluralRules> = Cache::new();
+}
+
+/// A NumberFormat's (or PluralRules') formatter, by id.
+#[op2]
+pub fn op_intl_number_new(#[serde] options: NumberOptions) -> Result<u32, JsErrorBox> {
+  FORMATTERS.with(|all| all.id_for(options, NumberFormatter::new))
+}
+
+fn number_formatter(id: u32) -> Result<std::rc::Rc<NumberFormatter>, JsErrorBox> {
+  FORMATTERS.with(|all| all.get(id))
 }
 
 /// `value` (see `Value`) formatted as parts.
 #[op2]
 #[serde]
 pub fn op_intl_number_format(
-  #[serde] options: NumberOptions,
+  id: u32,
   #[string] value: &str,
 ) -> Result<Vec<FormattedPart>, JsErrorBox> {
   let value = parse_value(value)?;
-  let formatter = FORMATTERS
-    .with(|cache| cache.get_or_try(options.clone(), || NumberFormatter::new(&options)))?;
-  Ok(formatter.format(&value))
+  Ok(number_formatter(id)?.format(&value))
+}
+
+/// `value` formatted, as one string.
+#[op2]
+#[string]
+pub fn op_intl_number_format_string(id: u32, #[string] value: &str) -> Result<String, JsErrorBox> {
+  let value = parse_value(value)?;
+  Ok(
+    number_formatter(id)?
+      .format(&value)
+      .into_iter()
+      .map(|part| part.value)
+      .collect(),
+  )
 }
 
 fn plural_rules(locale: &str, ordinal: bool) -> Result<std::rc::Rc<PluralRules>, JsErrorBox> {
@@ -594,14 +616,16 @@ fn category_name(category: PluralCategory) -> &'static str {
 #[op2]
 #[string]
 pub fn op_intl_plural_select(
-  #[serde] options: NumberOptions,
+  id: u32,
   ordinal: bool,
   #[string] value: &str,
 ) -> Result<&'static str, JsErrorBox> {
+  let formatter = number_formatter(id)?;
+  let options = &formatter.options;
   let rules = plural_rules(&options.locale, ordinal)?;
   Ok(match parse_value(value)? {
     Value::Finite(value) => {
-      let mut rounded = round(&value, &options);
+      let mut rounded = round(&value, options);
       rounded.sign = Sign::None;
       category_name(rules.category_for(&rounded))
     }
