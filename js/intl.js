@@ -192,6 +192,21 @@ function defineGetter(target, name, get) {
   Object.defineProperty(target, name, { get, enumerable: false, configurable: true });
 }
 
+// `format` and `compare` are getters that return a function bound to the
+// object, made once (ECMA-402 11.3.3, 15.3.3, 10.3.3).
+function defineBoundGetter(prototype, kind, name, make) {
+  defineGetter(prototype, name, {
+    [name]() {
+      const s = slot(this, kind, name);
+      if (s.bound === undefined) {
+        s.bound = make(s);
+        Object.defineProperty(s.bound, "name", { value: "" });
+      }
+      return s.bound;
+    },
+  }[name]);
+}
+
 function finishConstructor(ctor, name, prototypeMethods) {
   Object.defineProperty(ctor, "name", { value: name });
   defineMethods(ctor, {
@@ -500,15 +515,7 @@ function unitFallback(s, number) {
 }
 
 NumberFormat.prototype = {};
-defineGetter(NumberFormat.prototype, "format", function format() {
-  const s = slot(this, "NumberFormat", "format");
-  if (s.bound === undefined) {
-    const bound = (value) => formatNumber(s, value);
-    Object.defineProperty(bound, "name", { value: "" });
-    s.bound = bound;
-  }
-  return s.bound;
-});
+defineBoundGetter(NumberFormat.prototype, "NumberFormat", "format", (s) => (value) => formatNumber(s, value));
 finishConstructor(NumberFormat, "NumberFormat", {
   formatToParts(value) {
     const s = slot(this, "NumberFormat", "formatToParts");
@@ -768,15 +775,7 @@ function formatDate(s, date) {
 }
 
 DateTimeFormat.prototype = {};
-defineGetter(DateTimeFormat.prototype, "format", function format() {
-  const s = slot(this, "DateTimeFormat", "format");
-  if (s.bound === undefined) {
-    const bound = (date) => formatDate(s, date);
-    Object.defineProperty(bound, "name", { value: "" });
-    s.bound = bound;
-  }
-  return s.bound;
-});
+defineBoundGetter(DateTimeFormat.prototype, "DateTimeFormat", "format", (s) => (date) => formatDate(s, date));
 finishConstructor(DateTimeFormat, "DateTimeFormat", {
   formatToParts(date) {
     const s = slot(this, "DateTimeFormat", "formatToParts");
@@ -858,16 +857,7 @@ function Collator(locales = undefined, options = undefined) {
 }
 
 Collator.prototype = {};
-defineGetter(Collator.prototype, "compare", function compare() {
-  const s = slot(this, "Collator", "compare");
-  if (s.bound === undefined) {
-    const id = s.id;
-    const bound = (a, b) => op_intl_compare(id, String(a), String(b));
-    Object.defineProperty(bound, "name", { value: "" });
-    s.bound = bound;
-  }
-  return s.bound;
-});
+defineBoundGetter(Collator.prototype, "Collator", "compare", (s) => (a, b) => op_intl_compare(s.id, String(a), String(b)));
 finishConstructor(Collator, "Collator", {
   resolvedOptions() {
     const s = slot(this, "Collator", "resolvedOptions");
