@@ -20,6 +20,7 @@ import {
   op_intl_date_resolve,
   op_intl_display_name,
   op_intl_list_format,
+  op_intl_locale_facts,
   op_intl_locale_info,
   op_intl_locale_maximize,
   op_intl_locale_minimize,
@@ -1243,6 +1244,19 @@ defineMethods(Locale.prototype, {
   },
   toString() {
     return slot(this, "Locale", "toString").tag;
+  },
+  // Intl Locale Info (Stage 3, shipped by V8).
+  getWeekInfo() {
+    const { firstDay, weekend } = op_intl_locale_facts(slot(this, "Locale", "getWeekInfo").tag);
+    return { firstDay, weekend };
+  },
+  getTextInfo() {
+    return { direction: op_intl_locale_facts(slot(this, "Locale", "getTextInfo").tag).direction };
+  },
+  getHourCycles() {
+    const s = slot(this, "Locale", "getHourCycles");
+    if (s.info.hourCycle) return [s.info.hourCycle];
+    return [op_intl_date_resolve(s.info.baseName).hourCycle];
   },
 });
 Object.defineProperty(Locale.prototype, Symbol.toStringTag, { value: "Intl.Locale", configurable: true });

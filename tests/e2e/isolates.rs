@@ -19,7 +19,17 @@ export class Counter {
     this.instance = crypto.randomUUID();
     this.count = 0;
   }
-  fetch() {
+  fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/ran") {
+      // A scheduled event: count it, and whether it ran in this object's
+      // isolate (the first).
+      this.runs = (this.runs ?? 0) + 1;
+      this.own = (this.own ?? 0) + (url.searchParams.get("isolate") === isolate ? 1 : 0);
+    }
+    if (url.pathname === "/ran" || url.pathname === "/runs") {
+      return Response.json({ runs: this.runs ?? 0, own: this.own ?? 0 });
+    }
     this.count += 1;
     return Response.json({ count: this.count, instance: this.instance });
   }
@@ -32,12 +42,19 @@ export default {
       // Holds this isolate's thread: nothing else runs on it meanwhile.
       const end = Date.now() + 1500;
       while (Date.now() < end) {}
+    } else if (url.pathname === "/runs") {
+      const stub = env.COUNTER.get(env.COUNTER.idFromName("one"));
+      return stub.fetch("http://object/runs");
     } else if (url.pathname === "/count") {
       const stub = env.COUNTER.get(env.COUNTER.idFromName("one"));
       const answer = await (await stub.fetch("http://object/")).json();
       return Response.json({ isolate, ...answer });
     }
     return new Response(isolate);
+  },
+  async scheduled(controller, env) {
+    const stub = env.COUNTER.get(env.COUNTER.idFromName("one"));
+    await stub.fetch(`http://object/ran?isolate=${isolate}`);
   },
 };
 "#;
@@ -223,4 +240,44 @@ fn in_memory_state_is_refused_with_several_isolates() {
   let exit = run_to_exit(dir.path(), &["dev", "--isolates", "0", "--port", "0"]);
   assert_eq!(exit.code, Some(2), "{}", exit.stderr);
   assert!(exit.stderr.contains("--isolates"), "{}", exit.stderr);
+}
+
+#[tokio::test]
+async fn cdn_cgi_requests_go_to_the_first_isolate() {
+  let dir = project();
+  let kiln = Kiln::start_in(dir.path(), &["--isolates", "2", "--quiet"]);
+
+  // New connections are spread over both isolates (all 20 on one: once in
+  // 2^19 runs)...
+  let mut isolates = std::collections::HashSet::new();
+  for _ in 0..20 {
+    isolates.insert(Connection::open(&kiln).await.get("/").await);
+  }
+  assert_eq!(isolates.len(), 2, "20 connections, one isolate");
+
+  // ...but /cdn-cgi/ requests, as wrangler dev's scheduled trigger, all
+  // reach the first isolate, the one holding the Durable Object.
+  for _ in 0..20 {
+    Connection::open(&kiln)
+      .await
+      .get("/cdn-cgi/handler/scheduled")
+      .await;
+  }
+  let deadline = Instant::now() + Duration::from_secs(10);
+  let runs = loop {
+    let answer = Connection::open(&kiln).await.get("/runs").await;
+    let runs: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    if runs["runs"] == 20 || Instant::now() > deadline {
+      break runs;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+  };
+  assert_eq!(
+    runs,
+    serde_json::json!({ "runs": 20, "own": 20 }),
+    "{}",
+    kiln.output()
+  );
+  kiln.assert_alive();
+  assert!(crash_lines(&kiln.output()).is_empty(), "{}", kiln.output());
 }

@@ -191,3 +191,34 @@ const NUMBERING_SYSTEMS: &[&str] = &[
   "sora", "sund", "sunu", "takr", "talu", "tamldec", "telu", "thai", "tibt", "tirh", "tnsa",
   "vaii", "wara", "wcho",
 ];
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocaleFacts {
+  /// 1 (Monday) to 7 (Sunday).
+  first_day: u8,
+  weekend: Vec<u8>,
+  /// "ltr" or "rtl".
+  direction: &'static str,
+}
+
+/// What `Intl.Locale`'s `getWeekInfo()` and `getTextInfo()` report: CLDR's
+/// week data for the locale's region and its script's direction.
+#[op2]
+#[serde]
+pub fn op_intl_locale_facts(#[string] tag: &str) -> Result<LocaleFacts, JsErrorBox> {
+  let locale = parse(tag)?;
+  let week = icu_calendar::week::WeekInformation::try_new((&locale).into())
+    .map_err(|e| range_error(format!("no week data: {e}")))?;
+  let mut weekend: Vec<u8> = week.weekend().map(|day| day as u8).collect();
+  weekend.sort_unstable();
+  let direction = match icu_locale::LocaleDirectionality::new_extended().get(&locale.id) {
+    Some(icu_locale::Direction::RightToLeft) => "rtl",
+    _ => "ltr",
+  };
+  Ok(LocaleFacts {
+    first_day: week.first_weekday as u8,
+    weekend,
+    direction,
+  })
+}

@@ -28,6 +28,7 @@ deno_core::extension!(
     locale::op_intl_locale_info,
     locale::op_intl_locale_maximize,
     locale::op_intl_locale_minimize,
+    locale::op_intl_locale_facts,
     locale::op_intl_supported_values,
     number::op_intl_number_new,
     number::op_intl_number_format,
