@@ -71,6 +71,16 @@ function toObjectOptions(options) {
   return Object(options);
 }
 
+// GetOptionsObject (ECMA-402 9.2.12): unlike the older constructors, the
+// newer ones refuse a primitive for their options.
+function getOptionsObject(options) {
+  if (options === undefined) return Object.create(null);
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("Options must be an object or undefined");
+  }
+  return options;
+}
+
 function getOption(options, property, type, values, fallback, ctor) {
   let value = options[property];
   if (value === undefined) return fallback;
@@ -316,7 +326,6 @@ function digitOptions(out, options, mnfdDefault, mxfdDefault, notation, ctor) {
     out.minimumFractionDigits = mnfd;
     out.maximumFractionDigits = mxfd;
   }
-  out.compactRounding = false;
   if (!needSd && !needFd) {
     out.minimumFractionDigits = 0;
     out.maximumFractionDigits = 0;
@@ -324,7 +333,6 @@ function digitOptions(out, options, mnfdDefault, mxfdDefault, notation, ctor) {
     out.maximumSignificantDigits = 2;
     out.roundingType = "morePrecision";
     out.roundingPriority = "morePrecision";
-    out.compactRounding = true;
   } else if (roundingPriority === "auto") {
     out.roundingType = hasSd ? "significantDigits" : "fractionDigits";
     out.roundingPriority = "auto";
@@ -363,7 +371,6 @@ function numberOptionsForOps(s) {
     roundingIncrement: s.roundingIncrement,
     roundingMode: s.roundingMode,
     trailingZeroDisplay: s.trailingZeroDisplay,
-    compactRounding: s.compactRounding,
   };
 }
 
@@ -745,7 +752,7 @@ function createDateTimeFormat(target, locales, options, required, defaults) {
   }
   if (hour12 !== undefined) delete resolved.keywords.hc;
   s.locale = localeString(resolved);
-  s.ops = {
+  const ops = {
     locale: resolved.base,
     calendar: s.calendar,
     numberingSystem: s.numberingSystem === "latn" ? undefined : s.numberingSystem,
@@ -754,8 +761,8 @@ function createDateTimeFormat(target, locales, options, required, defaults) {
     dateStyle: s.dateStyle,
     timeStyle: s.timeStyle,
   };
-  for (const [name] of DATE_COMPONENTS) s.ops[name] = s[name];
-  s.id = op_intl_date_new(s.ops);
+  for (const [name] of DATE_COMPONENTS) ops[name] = s[name];
+  s.id = op_intl_date_new(ops);
   slots.set(target, s);
   return target;
 }
@@ -881,10 +888,7 @@ function ListFormat(locales = undefined, options = undefined) {
   if (new.target === undefined) throw new TypeError("Constructor Intl.ListFormat requires 'new'");
   const ctor = "Intl.ListFormat";
   const requested = canonicalizeLocaleList(locales);
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError("Options must be an object or undefined");
-  }
-  options = toObjectOptions(options);
+  options = getOptionsObject(options);
   getOption(options, "localeMatcher", "string", ["lookup", "best fit"], "best fit", ctor);
   const s = { kind: "ListFormat" };
   s.locale = localeString(resolveLocale(requested, []));
@@ -926,10 +930,7 @@ function Segmenter(locales = undefined, options = undefined) {
   if (new.target === undefined) throw new TypeError("Constructor Intl.Segmenter requires 'new'");
   const ctor = "Intl.Segmenter";
   const requested = canonicalizeLocaleList(locales);
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError("Options must be an object or undefined");
-  }
-  options = toObjectOptions(options);
+  options = getOptionsObject(options);
   getOption(options, "localeMatcher", "string", ["lookup", "best fit"], "best fit", ctor);
   const s = { kind: "Segmenter" };
   s.locale = localeString(resolveLocale(requested, []));
@@ -1310,6 +1311,15 @@ Object.defineProperty(globalThis, "Intl", { value: intl, writable: true, configu
 let defaultNumberFormat;
 let defaultDateFormats;
 
+// Number and BigInt's toLocaleString.
+function formatLocale(x, locales, options) {
+  if (locales === undefined && options === undefined) {
+    defaultNumberFormat ??= new NumberFormat();
+    return defaultNumberFormat.format(x);
+  }
+  return new NumberFormat(locales, options).format(x);
+}
+
 function thisNumber(value, method) {
   if (typeof value === "number") return value;
   if (typeof value === "object" && value !== null) {
@@ -1324,19 +1334,13 @@ function thisNumber(value, method) {
 
 defineMethods(Number.prototype, {
   toLocaleString(locales = undefined, options = undefined) {
-    const x = thisNumber(this, "toLocaleString");
-    if (locales === undefined && options === undefined) {
-      defaultNumberFormat ??= new NumberFormat();
-      return defaultNumberFormat.format(x);
-    }
-    return new NumberFormat(locales, options).format(x);
+    return formatLocale(thisNumber(this, "toLocaleString"), locales, options);
   },
 });
 
 defineMethods(BigInt.prototype, {
   toLocaleString(locales = undefined, options = undefined) {
-    const x = BigInt.prototype.valueOf.call(this);
-    return new NumberFormat(locales, options).format(x);
+    return formatLocale(BigInt.prototype.valueOf.call(this), locales, options);
   },
 });
 

@@ -169,41 +169,40 @@ fn field_set(options: &DateOptions) -> CompositeFieldSet {
     });
   }
   let mut bag = DateTimeFieldBag::default();
-  let text = |value: &Option<String>| value.as_deref().map(str::to_string);
-  bag.era = text(&options.era).map(|v| match v.as_str() {
+  bag.era = options.era.as_deref().map(|v| match v {
     "long" => field::Era::Long,
     "narrow" => field::Era::Narrow,
     _ => field::Era::Short,
   });
-  bag.year = text(&options.year).map(|v| match v.as_str() {
+  bag.year = options.year.as_deref().map(|v| match v {
     "2-digit" => field::Year::TwoDigit,
     _ => field::Year::Numeric,
   });
-  bag.month = text(&options.month).map(|v| match v.as_str() {
+  bag.month = options.month.as_deref().map(|v| match v {
     "2-digit" => field::Month::TwoDigit,
     "short" => field::Month::Short,
     "long" => field::Month::Long,
     "narrow" => field::Month::Narrow,
     _ => field::Month::Numeric,
   });
-  bag.day = text(&options.day).map(|v| match v.as_str() {
+  bag.day = options.day.as_deref().map(|v| match v {
     "2-digit" => field::Day::TwoDigit,
     _ => field::Day::Numeric,
   });
-  bag.weekday = text(&options.weekday).map(|v| match v.as_str() {
+  bag.weekday = options.weekday.as_deref().map(|v| match v {
     "long" => field::Weekday::Long,
     "narrow" => field::Weekday::Narrow,
     _ => field::Weekday::Short,
   });
-  bag.hour = text(&options.hour).map(|v| match v.as_str() {
+  bag.hour = options.hour.as_deref().map(|v| match v {
     "2-digit" => field::Hour::TwoDigit,
     _ => field::Hour::Numeric,
   });
-  bag.minute = text(&options.minute).map(|v| match v.as_str() {
+  bag.minute = options.minute.as_deref().map(|v| match v {
     "2-digit" => field::Minute::TwoDigit,
     _ => field::Minute::Numeric,
   });
-  bag.second = text(&options.second).map(|v| match v.as_str() {
+  bag.second = options.second.as_deref().map(|v| match v {
     "2-digit" => field::Second::TwoDigit,
     _ => field::Second::Numeric,
   });
@@ -212,7 +211,7 @@ fn field_set(options: &DateOptions) -> CompositeFieldSet {
     2 => field::FractionalSecondDigits::F2,
     _ => field::FractionalSecondDigits::F3,
   });
-  bag.time_zone_name = text(&options.time_zone_name).map(|v| match v.as_str() {
+  bag.time_zone_name = options.time_zone_name.as_deref().map(|v| match v {
     "long" => field::TimeZoneName::LongSpecific,
     "shortOffset" => field::TimeZoneName::ShortOffset,
     "longOffset" => field::TimeZoneName::LongOffset,

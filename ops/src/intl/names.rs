@@ -4,7 +4,7 @@
 
 use deno_core::op2;
 use deno_error::JsErrorBox;
-use fixed_decimal::{Decimal, Sign, SignedRoundingMode, UnsignedRoundingMode};
+use fixed_decimal::{SignedRoundingMode, UnsignedRoundingMode};
 use icu_experimental::dimension::provider::currency::displayname::CurrencyDisplaynameV1;
 use icu_experimental::displaynames::multi::{
   LocaleDisplayNamesFormatter, RegionDisplayNames, ScriptDisplayNames,
@@ -16,6 +16,7 @@ use icu_locale::subtags::{Region, Script};
 use icu_provider::prelude::*;
 
 use super::locale::parse;
+use super::number::{parse_value, Value};
 use super::parts::{collect, FormattedPart};
 use super::{range_error, Cache};
 
@@ -93,21 +94,9 @@ pub fn op_intl_relative_format(
   #[string] value: &str,
 ) -> Result<Vec<FormattedPart>, JsErrorBox> {
   let formatter = relative_formatter(locale, style, numeric, unit)?;
-  let (mantissa, exponent) = match value.find(['e', 'E']) {
-    Some(at) => (
-      &value[..at],
-      value[at + 1..]
-        .parse::<i16>()
-        .map_err(|_| range_error("Invalid number value"))?,
-    ),
-    None => (value, 0),
+  let Value::Finite(mut number) = parse_value(value)? else {
+    return Err(range_error("Invalid number value"));
   };
-  let mut number =
-    Decimal::try_from_str(mantissa).map_err(|_| range_error("Invalid number value"))?;
-  number.multiply_pow10(exponent);
-  if mantissa.starts_with('-') {
-    number.sign = Sign::Negative;
-  }
   number.round_with_mode(
     -3,
     SignedRoundingMode::Unsigned(UnsignedRoundingMode::HalfExpand),

@@ -56,10 +56,6 @@ pub struct NumberOptions {
   pub rounding_mode: String,
   #[serde(default)]
   pub trailing_zero_display: String,
-  /// Compact notation with no digit option given rounds as CLDR's compact
-  /// patterns do.
-  #[serde(default)]
-  pub compact_rounding: bool,
 }
 
 fn decimal() -> String {
@@ -69,13 +65,13 @@ fn decimal() -> String {
 /// A mathematical value from JavaScript: a Number's shortest round-trip
 /// digits (`String(x)`, maybe with an exponent), a BigInt's digits, or a
 /// numeric string; `NaN`, `Infinity`, `-Infinity`.
-enum Value {
+pub(crate) enum Value {
   Finite(Decimal),
   Infinite(bool),
   NaN,
 }
 
-fn parse_value(text: &str) -> Result<Value, JsErrorBox> {
+pub(crate) fn parse_value(text: &str) -> Result<Value, JsErrorBox> {
   let text = text.trim();
   match text {
     "NaN" => return Ok(Value::NaN),
@@ -98,11 +94,7 @@ fn parse_value(text: &str) -> Result<Value, JsErrorBox> {
   let negative = mantissa.starts_with('-');
   // Far past what the rounding's i16 magnitudes can hold: Infinity, or a
   // zero (of the value's sign), which is what any digit option rounds to.
-  let top = if value.absolute.is_zero() {
-    0
-  } else {
-    i32::from(value.absolute.nonzero_magnitude_start())
-  };
+  let top = i32::from(magnitude(&value));
   if top + i32::from(exponent) > MAX_MAGNITUDE {
     return Ok(Value::Infinite(negative));
   }
@@ -115,6 +107,15 @@ fn parse_value(text: &str) -> Result<Value, JsErrorBox> {
     value.sign = Sign::Negative;
   }
   Ok(Value::Finite(value))
+}
+
+/// The power of ten of `value`'s first nonzero digit (0 for zero).
+fn magnitude(value: &Decimal) -> i16 {
+  if value.absolute.is_zero() {
+    0
+  } else {
+    value.absolute.nonzero_magnitude_start()
+  }
 }
 
 /// The largest power of ten a formatted value may have (a BigInt or a
@@ -164,22 +165,13 @@ fn raw_fixed(value: &Decimal, options: &NumberOptions) -> (Decimal, i16) {
 fn raw_precision(value: &Decimal, options: &NumberOptions) -> (Decimal, i16) {
   let mut out = value.clone();
   let mode = rounding_mode(&options.rounding_mode);
-  let magnitude = if out.absolute.is_zero() {
-    0
-  } else {
-    out.absolute.nonzero_magnitude_start()
-  };
-  let position = magnitude - options.maximum_significant_digits + 1;
+  let position = magnitude(&out) - options.maximum_significant_digits + 1;
   out.round_with_mode(position, mode);
   out.absolute.trim_end();
-  let magnitude = if out.absolute.is_zero() {
-    0
-  } else {
-    out.absolute.nonzero_magnitude_start()
-  };
+  let top = magnitude(&out);
   out
     .absolute
-    .pad_end(magnitude - options.minimum_significant_digits + 1);
+    .pad_end(top - options.minimum_significant_digits + 1);
   (out, position)
 }
 
@@ -348,7 +340,7 @@ impl NumberFormatter {
         number = round(&number, options);
       }
     }
-    if let (Some(_), Value::NaN) = (&special, value) {
+    if matches!(value, Value::NaN) {
       number.sign = Sign::None;
       if matches!(signs, SignDisplay::Always) {
         number.sign = Sign::Positive;
@@ -356,14 +348,37 @@ impl NumberFormatter {
     } else {
       number.apply_sign_display(signs);
     }
-    let mut digits = collect(&self.decimal.format(&{
-      let mut absolute = number.clone();
-      absolute.sign = Sign::None;
-      absolute
-    }));
-    if let Some(special) = special {
-      digits = vec![special];
-    }
+    // The currency and percent patterns have no plus sign: a shown plus
+    // is written where the pattern puts the minus.
+    let plus = number.sign == Sign::Positive;
+    let signed = || {
+      let mut signed = number.clone();
+      if plus {
+        signed.sign = Sign::Negative;
+      }
+      signed
+    };
+    let (template, kind) = match &self.template {
+      Template::Currency(currency) => (
+        collect(&currency.format_fixed_decimal(&signed())),
+        "currency",
+      ),
+      Template::Percent(percent) => (collect(&percent.format(&signed())), "percentSign"),
+      _ => {
+        let template = collect(&self.decimal.format(&number));
+        // A plain number is its own template: nothing to put in place.
+        if special.is_none() && exponent.is_none() {
+          return merge(template);
+        }
+        (template, "")
+      }
+    };
+    let mut absolute = number.clone();
+    absolute.sign = Sign::None;
+    let mut digits = match special {
+      Some(special) => vec![special],
+      None => collect(&self.decimal.format(&absolute)),
+    };
     if let Some(power) = exponent {
       digits.push(FormattedPart::new("exponentSeparator", "E"));
       if power < 0 {
@@ -374,26 +389,9 @@ impl NumberFormatter {
         power.unsigned_abs().to_string(),
       ));
     }
-    let plain = {
-      let mut absolute = number.clone();
-      absolute.sign = Sign::None;
+    let spliced = splice(template, digits, || {
       self.plain.format(&absolute).to_string()
-    };
-    // The currency and percent patterns have no plus sign: a shown plus
-    // is written where the pattern puts the minus.
-    let plus = number.sign == Sign::Positive;
-    let mut signed = number.clone();
-    if plus && !matches!(self.template, Template::None | Template::Compact(_)) {
-      signed.sign = Sign::Negative;
-    }
-    let (template, kind) = match &self.template {
-      Template::Currency(currency) => {
-        (collect(&currency.format_fixed_decimal(&signed)), "currency")
-      }
-      Template::Percent(percent) => (collect(&percent.format(&signed)), "percentSign"),
-      _ => (collect(&self.decimal.format(&number)), ""),
-    };
-    let spliced = splice(template, digits, &plain);
+    });
     if kind.is_empty() {
       return merge(spliced);
     }
@@ -414,13 +412,7 @@ impl NumberFormatter {
     } else {
       1
     };
-    let power_of = |value: &Decimal| {
-      if value.absolute.is_zero() {
-        0
-      } else {
-        value.absolute.nonzero_magnitude_start().div_euclid(step) * step
-      }
-    };
+    let power_of = |value: &Decimal| magnitude(value).div_euclid(step) * step;
     let mut power = power_of(value);
     let mut mantissa = value.clone();
     mantissa.multiply_pow10(-power);
@@ -442,13 +434,16 @@ fn is_number_part(kind: &str) -> bool {
 }
 
 /// `template` with its run of digits replaced by `digits`. A template
-/// whose number is not marked as parts has it as `plain` in its text.
+/// whose number is not marked as parts has it in its text as `plain()`
+/// writes it.
 fn splice(
   template: Vec<FormattedPart>,
   digits: Vec<FormattedPart>,
-  plain: &str,
+  plain: impl FnOnce() -> String,
 ) -> Vec<FormattedPart> {
   let Some(start) = template.iter().position(|p| is_number_part(&p.kind)) else {
+    let plain = plain();
+    let plain = plain.as_str();
     let mut out = Vec::new();
     let mut digits = Some(digits);
     for part in template {

@@ -3,8 +3,6 @@
 //! `Intl.Segmenter` (UAX #29 with dictionaries for Thai, Chinese,
 //! Japanese...) and `toLocaleUpperCase`/`toLocaleLowerCase`.
 
-use std::cell::RefCell;
-
 use deno_core::op2;
 use deno_error::JsErrorBox;
 use icu_casemap::CaseMapper;
@@ -19,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::locale::parse;
 use super::parts::{collect, FormattedPart};
-use super::{range_error, Cache};
+use super::{range_error, Cache, Handles};
 
 #[derive(Deserialize, Clone, PartialEq, Eq, Hash)]
 #[serde(rename_all = "camelCase")]
@@ -32,22 +30,15 @@ pub struct CollatorOptionsJs {
 }
 
 thread_local! {
-  /// Collators by the id JavaScript holds; ids are never reused.
-  static COLLATORS: RefCell<Vec<CollatorBorrowed<'static>>> = const { RefCell::new(Vec::new()) };
-  /// Never cleared: JavaScript holds the ids (one per distinct options).
-  static COLLATOR_IDS: RefCell<std::collections::HashMap<CollatorOptionsJs, u32>> =
-    RefCell::new(std::collections::HashMap::new());
+  static COLLATORS: Handles<CollatorOptionsJs, CollatorBorrowed<'static>> = Handles::new();
   static LISTS: Cache<(String, String, String), ListFormatter> = Cache::new();
 }
 
-/// A collator for the options; the same options give the same id.
+/// A collator for the options, by id; the same options give the same id.
 #[op2]
 pub fn op_intl_collator_new(#[serde] options: CollatorOptionsJs) -> Result<u32, JsErrorBox> {
-  if let Some(id) = COLLATOR_IDS.with(|ids| ids.borrow().get(&options).copied()) {
-    return Ok(id);
-  }
-  let id = {
-    (|| {
+  COLLATORS.with(|all| {
+    all.id_for(options, |options| {
       let locale = parse(&options.locale)?;
       let mut prefs = CollatorPreferences::from(&locale);
       prefs.numeric_ordering = Some(if options.numeric {
@@ -73,17 +64,9 @@ pub fn op_intl_collator_new(#[serde] options: CollatorOptionsJs) -> Result<u32, 
       if options.ignore_punctuation {
         icu.alternate_handling = Some(AlternateHandling::Shifted);
       }
-      let collator = Collator::try_new(prefs, icu)
-        .map_err(|e| range_error(format!("no collation data: {e}")))?;
-      Ok::<u32, JsErrorBox>(COLLATORS.with(|all| {
-        let mut all = all.borrow_mut();
-        all.push(collator);
-        (all.len() - 1) as u32
-      }))
-    })()?
-  };
-  COLLATOR_IDS.with(|ids| ids.borrow_mut().insert(options, id));
-  Ok(id)
+      Collator::try_new(prefs, icu).map_err(|e| range_error(format!("no collation data: {e}")))
+    })
+  })
 }
 
 /// -1, 0 or 1 as `a` sorts before, with or after `b`.
@@ -91,8 +74,7 @@ pub fn op_intl_collator_new(#[serde] options: CollatorOptionsJs) -> Result<u32, 
 pub fn op_intl_compare(id: u32, #[string] a: &str, #[string] b: &str) -> i32 {
   COLLATORS.with(|all| {
     all
-      .borrow()
-      .get(id as usize)
+      .get(id)
       .map_or(0, |collator| collator.compare(a, b) as i32)
   })
 }
