@@ -371,6 +371,8 @@ function numberOptionsForOps(s) {
     roundingIncrement: s.roundingIncrement,
     roundingMode: s.roundingMode,
     trailingZeroDisplay: s.trailingZeroDisplay,
+    unit: s.unit,
+    unitDisplay: s.unitDisplay ?? "",
   };
 }
 
@@ -512,14 +514,7 @@ function joinParts(parts) {
 }
 
 function formatNumber(s, value) {
-  const text = op_intl_number_format_string(s.id, mathematicalValue(value));
-  return s.style === "unit" ? unitFallback(s, text) : text;
-}
-
-// ICU4X's unit patterns are not wired yet: the number and the unit's
-// identifier (listed in docs/engine-differences.md).
-function unitFallback(s, number) {
-  return `${number} ${s.unit}`;
+  return op_intl_number_format_string(s.id, mathematicalValue(value));
 }
 
 NumberFormat.prototype = {};
@@ -527,11 +522,7 @@ defineBoundGetter(NumberFormat.prototype, "NumberFormat", "format", (s) => (valu
 finishConstructor(NumberFormat, "NumberFormat", {
   formatToParts(value) {
     const s = slot(this, "NumberFormat", "formatToParts");
-    const parts = numberParts(s, value);
-    if (s.style === "unit") {
-      parts.push({ type: "literal", value: " " }, { type: "unit", value: s.unit });
-    }
-    return parts;
+    return numberParts(s, value);
   },
   formatRange(start, end) {
     const s = slot(this, "NumberFormat", "formatRange");

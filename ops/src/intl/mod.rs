@@ -13,6 +13,7 @@ mod names;
 mod number;
 mod parts;
 mod text;
+mod units;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

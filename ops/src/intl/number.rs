@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use super::locale::parse;
 use super::parts::{collect, merge, FormattedPart};
+use super::units::UnitPatterns;
 use super::{range_error, Cache, Handles};
 
 /// A NumberFormat's (or PluralRules') options, resolved by js/intl.js.
@@ -56,6 +57,9 @@ pub struct NumberOptions {
   pub rounding_mode: String,
   #[serde(default)]
   pub trailing_zero_display: String,
+  pub unit: Option<String>,
+  #[serde(default)]
+  pub unit_display: String,
 }
 
 fn decimal() -> String {
@@ -229,6 +233,9 @@ struct NumberFormatter {
   plain: DecimalFormatter,
   /// The pattern around the number, for currency, percent and compact.
   template: Template,
+  /// Style "unit": the unit's patterns, around the number as written
+  /// without them.
+  unit: Option<UnitPatterns>,
 }
 
 enum Template {
@@ -249,7 +256,17 @@ impl NumberFormatter {
     decimal_options.grouping_strategy = Some(grouping(&options.use_grouping));
     let decimal = DecimalFormatter::try_new((&locale).into(), decimal_options)
       .map_err(|e| data_error("numbers", e))?;
-    let template = match (options.style.as_str(), options.notation.as_str()) {
+    // ICU writes the unit "percent", but for its long name, with the
+    // locale's percent pattern (the value not scaled), as V8 shows.
+    let percent_unit = options.style == "unit"
+      && options.unit.as_deref() == Some("percent")
+      && options.unit_display != "long";
+    let style = if percent_unit {
+      "percent"
+    } else {
+      options.style.as_str()
+    };
+    let template = match (style, options.notation.as_str()) {
       ("currency", _) => {
         let code = options
           .currency
@@ -293,15 +310,59 @@ impl NumberFormatter {
     };
     let plain = DecimalFormatter::try_new((&locale).into(), Default::default())
       .map_err(|e| data_error("numbers", e))?;
+    let unit = match (style, options.unit.as_deref()) {
+      ("unit", Some(unit)) => Some(
+        UnitPatterns::new(&locale.id, unit, &options.unit_display)
+          .ok_or_else(|| range_error(format!("Invalid unit argument for Intl.NumberFormat() '{unit}'")))?,
+      ),
+      _ => None,
+    };
     Ok(NumberFormatter {
       options: options.clone(),
       decimal,
       plain,
       template,
+      unit,
     })
   }
 
   fn format(&self, value: &Value) -> Vec<FormattedPart> {
+    let number = self.format_number(value);
+    let Some(unit) = &self.unit else {
+      return number;
+    };
+    // The pattern for the plural category of the number as shown.
+    let category = match value {
+      Value::Finite(value) => plural_rules(&self.options.locale, false)
+        .map(|rules| {
+          let mut rounded = round(value, &self.options);
+          rounded.sign = Sign::None;
+          category_name(rules.category_for(&rounded))
+        })
+        .unwrap_or("other"),
+      _ => "other",
+    };
+    let pattern = unit.pattern(category);
+    // Some categories' patterns name the count in words (Arabic's dual
+    // "يومان", "two days"): no number is written.
+    let Some((before, after)) = pattern.split_once("{0}") else {
+      return label_literals(vec![FormattedPart::new("literal", pattern)], "unit");
+    };
+    let mut parts = Vec::new();
+    if !before.is_empty() {
+      parts.push(FormattedPart::new("literal", before));
+    }
+    let mut parts = label_literals(parts, "unit");
+    parts.extend(number);
+    if !after.is_empty() {
+      parts.extend(label_literals(vec![FormattedPart::new("literal", after)], "unit"));
+    }
+    parts
+  }
+
+  /// The number with its sign, and its currency, percent or compact
+  /// pattern.
+  fn format_number(&self, value: &Value) -> Vec<FormattedPart> {
     let options = &self.options;
     let signs = sign_display(&options.sign_display);
     let (mut number, special) = match value {
@@ -514,7 +575,7 @@ fn label_literals(parts: Vec<FormattedPart>, kind: &str) -> Vec<FormattedPart> {
         kind
       };
       // A space inside a multi-word name ("US dollars") is the name's.
-      if this == "literal" && run_kind == kind && c == ' ' && kind == "currency" {
+      if this == "literal" && run_kind == kind && c == ' ' && matches!(kind, "currency" | "unit") {
         run.push(c);
         continue;
       }
