@@ -10,6 +10,7 @@ use icu_datetime::fieldbag::{field, DateTimeFieldBag};
 use icu_datetime::fieldsets::builder::{DateFields, FieldSetBuilder, ZoneStyle};
 use icu_datetime::fieldsets::enums::CompositeFieldSet;
 use icu_datetime::options::{Length, SubsecondDigits, TimePrecision, YearStyle};
+use icu_datetime::range::DateRangeFormatter;
 use icu_datetime::DateTimeFormatter;
 use icu_locale::extensions::unicode::{Key, Value};
 use icu_locale::Locale;
@@ -18,7 +19,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::locale::parse;
-use super::parts::{collect_in, merge, FormattedPart};
+use super::parts::{collect_in, collect_range, merge, FormattedPart};
 use super::{range_error, Handles};
 
 /// A DateTimeFormat's options, resolved by js/intl.js.
@@ -270,6 +271,12 @@ fn locale_with_keywords(options: &DateOptions) -> Result<Locale, JsErrorBox> {
 struct DateFormatter {
   formatter: DateTimeFormatter<CompositeFieldSet>,
   zone: TimeZone,
+  locale: Locale,
+  fields: CompositeFieldSet,
+  /// Whether the pattern writes the time zone.
+  has_zone: bool,
+  /// ICU4X's range formatter, built at the first `formatRange`.
+  range: std::cell::OnceCell<Option<DateRangeFormatter<CompositeFieldSet>>>,
 }
 
 thread_local! {
@@ -283,11 +290,17 @@ pub fn op_intl_date_new(#[serde] options: DateOptions) -> Result<u32, JsErrorBox
   FORMATTERS.with(|all| {
     all.id_for(options, |options| {
       let locale = locale_with_keywords(options)?;
-      let formatter = DateTimeFormatter::try_new((&locale).into(), field_set(options))
+      let fields = field_set(options);
+      let formatter = DateTimeFormatter::try_new((&locale).into(), fields)
         .map_err(|e| range_error(format!("no locale data for dates: {e}")))?;
       Ok(DateFormatter {
         formatter,
         zone: time_zone(&options.time_zone)?,
+        locale,
+        fields,
+        has_zone: options.time_zone_name.is_some()
+          || matches!(options.time_style.as_deref(), Some("full" | "long")),
+        range: std::cell::OnceCell::new(),
       })
     })
   })
@@ -309,19 +322,16 @@ fn zoned(ms: f64, zone: &TimeZone) -> Result<jiff::Zoned, JsErrorBox> {
 fn format_parts(formatter: &DateFormatter, ms: f64) -> Result<Vec<FormattedPart>, JsErrorBox> {
   let zoned = zoned(ms, &formatter.zone)?;
   let parts = collect_in(&formatter.formatter.format(&zoned), Some("datetime"));
-  Ok(merge(
-    parts
-      .into_iter()
-      .map(|mut part| {
-        // V8 writes CLDR's narrow no-break space (before AM/PM, in
-        // times) as an ASCII space, for pages that parse the output.
-        if part.value.contains('\u{202f}') {
-          part.value = part.value.replace('\u{202f}', " ");
-        }
-        part
-      })
-      .collect(),
-  ))
+  Ok(merge(parts.into_iter().map(ascii_space).collect()))
+}
+
+/// V8 writes CLDR's narrow no-break space (before AM/PM, in times) as an
+/// ASCII space, for pages that parse the output.
+fn ascii_space(mut part: FormattedPart) -> FormattedPart {
+  if part.value.contains('\u{202f}') {
+    part.value = part.value.replace('\u{202f}', " ");
+  }
+  part
 }
 
 /// The instant `ms` (milliseconds since the epoch) as parts.
@@ -375,8 +385,9 @@ pub struct RangePart {
   source: &'static str,
 }
 
-/// `formatRange`: one formatting when both ends read the same, else both
-/// joined by an en dash between thin spaces, as ICU writes a range.
+/// `formatRange`: ICU4X's range formatter, which writes once what both
+/// ends share (`Jan 15 – 18, 2024`) by CLDR's interval patterns; the
+/// formatting of either end, joined, if it has no data for this pattern.
 #[op2]
 #[serde]
 pub fn op_intl_date_format_range(
@@ -385,8 +396,118 @@ pub fn op_intl_date_format_range(
   end: f64,
 ) -> Result<Vec<RangePart>, JsErrorBox> {
   let formatter = formatter(id)?;
-  let mut first = format_parts(&formatter, start)?;
-  let mut second = format_parts(&formatter, end)?;
+  let range = formatter
+    .range
+    .get_or_init(|| DateRangeFormatter::try_new((&formatter.locale).into(), formatter.fields).ok());
+  let Some(range) = range else {
+    return joined_range(&formatter, start, end);
+  };
+  type Instant = icu_time::ZonedDateTime<
+    icu_calendar::Gregorian,
+    icu_time::TimeZoneInfo<icu_time::zone::models::AtTime>,
+  >;
+  let from = Instant::from(&zoned(start, &formatter.zone)?);
+  let mut to = Instant::from(&zoned(end, &formatter.zone)?);
+  // ICU4X compares the ends' zones with the instant each is named at, so
+  // two instants never share one; at the same offset the zone is the same
+  // (and is named as at the start), as ICU's interval formats take it.
+  if from.zone.offset() == to.zone.offset() {
+    to.zone = from.zone;
+  }
+  let Some(sided) = collect_range(&range.format(&from, &to)) else {
+    return joined_range(&formatter, start, end);
+  };
+  // ICU4X's time interval patterns leave the zone out ("8 – 10 AM" for
+  // "8 – 10 AM EST"): the time zone is not dropped, the ends are written
+  // in full.
+  if formatter.has_zone && !sided.iter().any(|(p, _)| p.kind == "timeZoneName") {
+    return joined_range(&formatter, start, end);
+  }
+  let mut out: Vec<RangePart> = Vec::new();
+  for (part, source) in sided {
+    let mut parts = vec![ascii_space(part)];
+    split_fraction(&mut parts);
+    for mut part in parts {
+      // V8's ICU writes the spaces of interval patterns as ASCII spaces.
+      part.value = part.value.replace('\u{2009}', " ");
+      match out.last_mut() {
+        Some(last) if last.kind == part.kind && last.source == source => {
+          last.value.push_str(&part.value)
+        }
+        _ => out.push(RangePart {
+          kind: part.kind,
+          value: part.value,
+          source,
+        }),
+      }
+    }
+  }
+  Ok(shared_as_ecma402(out))
+}
+
+/// ICU4X puts a side's whole half of the pattern on that side (`Jan 15 – `
+/// of `Jan 15 – 17`); ECMA-402's (and ICU's) sides hold only the fields
+/// both ends write, and the text between them: the month the ends share,
+/// and the dash, are `shared`.
+fn shared_as_ecma402(mut parts: Vec<RangePart>) -> Vec<RangePart> {
+  let kinds = |side: &str| -> Vec<String> {
+    parts
+      .iter()
+      .filter(|p| p.source == side && p.kind != "literal")
+      .map(|p| p.kind.clone())
+      .collect()
+  };
+  let (starts, ends) = (kinds("startRange"), kinds("endRange"));
+  let sided = |p: &RangePart| {
+    p.kind != "literal"
+      && match p.source {
+        "startRange" => ends.contains(&p.kind),
+        "endRange" => starts.contains(&p.kind),
+        _ => false,
+      }
+  };
+  let keep: Vec<bool> = parts.iter().map(sided).collect();
+  for i in 0..parts.len() {
+    if keep[i] || parts[i].source == "shared" {
+      continue;
+    }
+    let side = parts[i].source;
+    // A literal stays on its side between two of the side's fields.
+    let between = parts[i].kind == "literal"
+      && (0..i)
+        .rev()
+        .take_while(|&j| parts[j].source == side)
+        .any(|j| keep[j])
+      && (i + 1..parts.len())
+        .take_while(|&j| parts[j].source == side)
+        .any(|j| keep[j]);
+    if !between {
+      parts[i].source = "shared";
+    }
+  }
+  // Adjacent parts of one kind and source read as one.
+  let mut out: Vec<RangePart> = Vec::new();
+  for part in parts {
+    match out.last_mut() {
+      Some(last) if last.kind == part.kind && last.source == part.source => {
+        last.value.push_str(&part.value)
+      }
+      _ => out.push(part),
+    }
+  }
+  out
+}
+
+/// Both ends in full, joined by an en dash between spaces (as V8 writes
+/// ICU's fallback interval pattern), or one formatting when both read the
+/// same.
+fn joined_range(
+  formatter: &DateFormatter,
+  start: f64,
+  end: f64,
+) -> Result<Vec<RangePart>, JsErrorBox> {
+  let mut first = format_parts(formatter, start)?;
+  let mut second = format_parts(formatter, end)?;
   split_fraction(&mut first);
   split_fraction(&mut second);
   let tag = |parts: Vec<FormattedPart>, source: &'static str| {
@@ -403,7 +524,7 @@ pub fn op_intl_date_format_range(
     tag(first, "startRange")
       .chain(std::iter::once(RangePart {
         kind: "literal".into(),
-        value: "\u{2009}\u{2013}\u{2009}".into(),
+        value: " \u{2013} ".into(),
         source: "shared",
       }))
       .chain(tag(second, "endRange"))

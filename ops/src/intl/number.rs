@@ -312,8 +312,11 @@ impl NumberFormatter {
       .map_err(|e| data_error("numbers", e))?;
     let unit = match (style, options.unit.as_deref()) {
       ("unit", Some(unit)) => Some(
-        UnitPatterns::new(&locale.id, unit, &options.unit_display)
-          .ok_or_else(|| range_error(format!("Invalid unit argument for Intl.NumberFormat() '{unit}'")))?,
+        UnitPatterns::new(&locale.id, unit, &options.unit_display).ok_or_else(|| {
+          range_error(format!(
+            "Invalid unit argument for Intl.NumberFormat() '{unit}'"
+          ))
+        })?,
       ),
       _ => None,
     };
@@ -355,7 +358,10 @@ impl NumberFormatter {
     let mut parts = label_literals(parts, "unit");
     parts.extend(number);
     if !after.is_empty() {
-      parts.extend(label_literals(vec![FormattedPart::new("literal", after)], "unit"));
+      parts.extend(label_literals(
+        vec![FormattedPart::new("literal", after)],
+        "unit",
+      ));
     }
     parts
   }

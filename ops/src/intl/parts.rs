@@ -77,6 +77,61 @@ pub fn collect_in(writeable: &impl Writeable, category: Option<&str>) -> Vec<For
   split(&collector.text, &spans)
 }
 
+/// A range's parts (ICU4X's `DateRangeFormatter`), each with the side of
+/// the range ICU4X wrote it in (`startRange`, `endRange`, or `shared`
+/// outside both), or `None` if ICU4X marked part of it as an error (a name
+/// its range pattern needs but it did not load).
+pub fn collect_range(writeable: &impl Writeable) -> Option<Vec<(FormattedPart, &'static str)>> {
+  let mut collector = Collector::default();
+  let _ = writeable.write_to_parts(&mut collector);
+  if collector
+    .spans
+    .iter()
+    .any(|&(_, _, category, name)| category == "writeable" && name == "error")
+  {
+    return None;
+  }
+  let is_side = |name: &str| matches!(name, "startRange" | "endRange");
+  let mut sides = Vec::new();
+  let mut fields = Vec::new();
+  for &(start, end, category, name) in &collector.spans {
+    if category != "datetime" {
+      continue;
+    }
+    if is_side(name) {
+      sides.push((start, end, name));
+    } else {
+      fields.push((start, end, name));
+    }
+  }
+  let mut out: Vec<(FormattedPart, &'static str)> = Vec::new();
+  for part in split(&collector.text, &fields) {
+    // A field lies wholly on one side; a literal may straddle the glue.
+    let mut at = 0;
+    let offset = out
+      .iter()
+      .map(|(p, _): &(FormattedPart, _)| p.value.len())
+      .sum::<usize>();
+    for ch in part.value.chars() {
+      let position = offset + at;
+      let source = sides
+        .iter()
+        .rev()
+        .find(|(start, end, _)| *start <= position && position < *end)
+        .map(|(_, _, name)| *name)
+        .unwrap_or("shared");
+      match out.last_mut() {
+        Some((last, last_source)) if last.kind == part.kind && *last_source == source => {
+          last.value.push(ch)
+        }
+        _ => out.push((FormattedPart::new(&part.kind, ch.to_string()), source)),
+      }
+      at += ch.len_utf8();
+    }
+  }
+  Some(out)
+}
+
 fn split(text: &str, spans: &[(usize, usize, &'static str)]) -> Vec<FormattedPart> {
   let mut out: Vec<FormattedPart> = Vec::new();
   for (at, ch) in text.char_indices() {

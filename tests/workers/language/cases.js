@@ -141,6 +141,10 @@ const entries = [
   ["intl.dtf.format-range-months", () => new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" }).formatRange(T, Date.UTC(2024, 2, 3))],
   ["intl.dtf.format-range-years", () => new Intl.DateTimeFormat("de-DE", { dateStyle: "long", timeZone: "UTC" }).formatRange(T, Date.UTC(2025, 1, 1))],
   ["intl.dtf.format-range-equal", () => new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).formatRange(T, T + 1000)],
+  ["intl.dtf.format-range-mixed", () => new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).formatRange(T, T + 3600e3)],
+  ["intl.dtf.format-range-fr-months", () => new Intl.DateTimeFormat("fr-FR", { year: "numeric", month: "long", timeZone: "UTC" }).formatRange(T, T + 40 * 86400e3)],
+  ["intl.dtf.format-range-reversed", () => new Intl.DateTimeFormat("en-US", { timeZone: "UTC" }).formatRange(T, T - 400 * 86400e3)],
+  ["intl.dtf.format-range-zone", () => new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", timeZoneName: "short", hour: "numeric" }).formatRange(T, T + 7200e3)],
   ["intl.dtf.format-range-to-parts", () =>
     new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" })
       .formatRangeToParts(T, T + 2 * 86400e3)
