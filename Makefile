@@ -38,7 +38,7 @@ reference:
 ## Run the whole test suite (unit tests and end-to-end tests over sockets)
 test: build reference
 	build/vendor-node --check
-	build/vendor-units --check
+	build/vendor-cldr --check
 	$(CARGO) test --locked --workspace $(ENGINE_FEATURES)
 	python3 -m unittest discover -s bench -p 'test_*.py'
 

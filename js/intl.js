@@ -16,6 +16,7 @@ import {
   op_intl_date_format,
   op_intl_date_format_string,
   op_intl_date_format_range,
+  op_intl_date_components,
   op_intl_date_new,
   op_intl_date_resolve,
   op_intl_display_name,
@@ -754,6 +755,14 @@ function createDateTimeFormat(target, locales, options, required, defaults) {
   };
   for (const [name] of DATE_COMPONENTS) ops[name] = s[name];
   s.id = op_intl_date_new(ops);
+  // The widths the chosen pattern writes ("2-digit" minutes for "numeric"),
+  // which resolvedOptions reports, as V8 does.
+  const written = op_intl_date_components(s.id);
+  if (written !== null) {
+    for (const [name, value] of written) {
+      if (s[name] !== undefined) s[name] = value;
+    }
+  }
   slots.set(target, s);
   return target;
 }

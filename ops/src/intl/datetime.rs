@@ -1,8 +1,11 @@
 //! `Intl.DateTimeFormat`: the instant placed in its IANA time zone by jiff
 //! (whose time zone database is inside the binary), then written by ICU4X's
 //! date formatter in the locale's calendar. `dateStyle`/`timeStyle` map to
-//! ICU4X's lengths; component options (`month: "short"`, ...) to its field
-//! bag, which picks the closest CLDR pattern, as ICU's skeletons do in V8.
+//! ICU4X's lengths. Component options (`month: "short"`, ...) in the
+//! Gregorian calendar take the pattern skeleton.rs matches as V8's ICU
+//! does, written by ICU4X's pattern formatter; in other calendars, or if
+//! that formatter lacks a name, ICU4X's field bag picks the pattern.
+//! `formatRange` is ICU4X's interval formatter.
 
 use deno_core::op2;
 use deno_error::JsErrorBox;
@@ -10,6 +13,7 @@ use icu_datetime::fieldbag::{field, DateTimeFieldBag};
 use icu_datetime::fieldsets::builder::{DateFields, FieldSetBuilder, ZoneStyle};
 use icu_datetime::fieldsets::enums::CompositeFieldSet;
 use icu_datetime::options::{Length, SubsecondDigits, TimePrecision, YearStyle};
+use icu_datetime::pattern::{DateTimePattern, FixedCalendarDateTimeNames};
 use icu_datetime::range::DateRangeFormatter;
 use icu_datetime::DateTimeFormatter;
 use icu_locale::extensions::unicode::{Key, Value};
@@ -19,7 +23,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::locale::parse;
-use super::parts::{collect_in, collect_range, merge, FormattedPart};
+use super::parts::{collect_in, collect_range, merge, try_collect_in, FormattedPart};
+use super::skeleton::{self, Components};
 use super::{range_error, Handles};
 
 /// A DateTimeFormat's options, resolved by js/intl.js.
@@ -268,6 +273,14 @@ fn locale_with_keywords(options: &DateOptions) -> Result<Locale, JsErrorBox> {
   Ok(locale)
 }
 
+type GregorianNames = FixedCalendarDateTimeNames<icu_calendar::Gregorian, CompositeFieldSet>;
+
+/// An instant as ICU4X's Gregorian formatters take it.
+type Instant = icu_time::ZonedDateTime<
+  icu_calendar::Gregorian,
+  icu_time::TimeZoneInfo<icu_time::zone::models::AtTime>,
+>;
+
 struct DateFormatter {
   formatter: DateTimeFormatter<CompositeFieldSet>,
   zone: TimeZone,
@@ -275,6 +288,11 @@ struct DateFormatter {
   fields: CompositeFieldSet,
   /// Whether the pattern writes the time zone.
   has_zone: bool,
+  /// hourCycle h24: midnight is hour 24.
+  h24: bool,
+  /// Component options' pattern, as V8's ICU picks it, and the names it
+  /// needs (Gregorian calendar only; ICU4X's field set otherwise).
+  pattern: Option<(GregorianNames, DateTimePattern)>,
   /// ICU4X's range formatter, built at the first `formatRange`.
   range: std::cell::OnceCell<Option<DateRangeFormatter<CompositeFieldSet>>>,
 }
@@ -293,11 +311,19 @@ pub fn op_intl_date_new(#[serde] options: DateOptions) -> Result<u32, JsErrorBox
       let fields = field_set(options);
       let formatter = DateTimeFormatter::try_new((&locale).into(), fields)
         .map_err(|e| range_error(format!("no locale data for dates: {e}")))?;
+      let gregorian = formatter.calendar().kind() == icu_calendar::AnyCalendarKind::Gregorian;
+      let pattern = if gregorian && options.date_style.is_none() && options.time_style.is_none() {
+        component_pattern(options, &locale)
+      } else {
+        None
+      };
       Ok(DateFormatter {
         formatter,
         zone: time_zone(&options.time_zone)?,
         locale,
         fields,
+        pattern,
+        h24: options.hour_cycle.as_deref() == Some("h24"),
         has_zone: options.time_zone_name.is_some()
           || matches!(options.time_style.as_deref(), Some("full" | "long")),
         range: std::cell::OnceCell::new(),
@@ -321,15 +347,33 @@ fn zoned(ms: f64, zone: &TimeZone) -> Result<jiff::Zoned, JsErrorBox> {
 
 fn format_parts(formatter: &DateFormatter, ms: f64) -> Result<Vec<FormattedPart>, JsErrorBox> {
   let zoned = zoned(ms, &formatter.zone)?;
+  if let Some((names, pattern)) = &formatter.pattern {
+    let instant = Instant::from(&zoned);
+    if let Some(mut parts) = try_collect_in(
+      &names.with_pattern_unchecked(pattern).format(&instant),
+      "datetime",
+    ) {
+      if formatter.h24 {
+        // ICU4X has no `k` (hours 1 to 24): midnight's hour 0 is 24.
+        for part in parts.iter_mut().filter(|p| p.kind == "hour") {
+          if digits_value(&part.value) == Some(0) {
+            part.value = "24".to_string();
+          }
+        }
+      }
+      return Ok(merge(parts.into_iter().map(ascii_space).collect()));
+    }
+  }
   let parts = collect_in(&formatter.formatter.format(&zoned), Some("datetime"));
   Ok(merge(parts.into_iter().map(ascii_space).collect()))
 }
 
-/// V8 writes CLDR's narrow no-break space (before AM/PM, in times) as an
-/// ASCII space, for pages that parse the output.
+/// V8 writes CLDR's narrow no-break space (before AM/PM, in times) and
+/// thin space (in date-time and interval patterns) as ASCII spaces, for
+/// pages that parse the output.
 fn ascii_space(mut part: FormattedPart) -> FormattedPart {
-  if part.value.contains('\u{202f}') {
-    part.value = part.value.replace('\u{202f}', " ");
+  if part.value.contains(['\u{202f}', '\u{2009}']) {
+    part.value = part.value.replace(['\u{202f}', '\u{2009}'], " ");
   }
   part
 }
@@ -402,10 +446,6 @@ pub fn op_intl_date_format_range(
   let Some(range) = range else {
     return joined_range(&formatter, start, end);
   };
-  type Instant = icu_time::ZonedDateTime<
-    icu_calendar::Gregorian,
-    icu_time::TimeZoneInfo<icu_time::zone::models::AtTime>,
-  >;
   let from = Instant::from(&zoned(start, &formatter.zone)?);
   let mut to = Instant::from(&zoned(end, &formatter.zone)?);
   // ICU4X compares the ends' zones with the instant each is named at, so
@@ -427,9 +467,7 @@ pub fn op_intl_date_format_range(
   for (part, source) in sided {
     let mut parts = vec![ascii_space(part)];
     split_fraction(&mut parts);
-    for mut part in parts {
-      // V8's ICU writes the spaces of interval patterns as ASCII spaces.
-      part.value = part.value.replace('\u{2009}', " ");
+    for part in parts {
       match out.last_mut() {
         Some(last) if last.kind == part.kind && last.source == source => {
           last.value.push_str(&part.value)
@@ -532,6 +570,19 @@ fn joined_range(
   )
 }
 
+/// The components the chosen pattern writes, with their widths, as
+/// `resolvedOptions()` reports them; `None` where ICU4X's field set chose
+/// (it does not say its pattern).
+#[op2]
+#[serde]
+pub fn op_intl_date_components(id: u32) -> Result<Option<Vec<(&'static str, String)>>, JsErrorBox> {
+  let formatter = formatter(id)?;
+  let Some((_, pattern)) = &formatter.pattern else {
+    return Ok(None);
+  };
+  Ok(Some(skeleton::components(&pattern.to_string())))
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DateResolution {
@@ -541,17 +592,57 @@ pub struct DateResolution {
   numbering_system: String,
 }
 
-/// What the locale chooses when the options do not: its hour cycle,
-/// calendar and numbering system.
-#[op2]
-#[serde]
-pub fn op_intl_date_resolve(#[string] locale: &str) -> Result<DateResolution, JsErrorBox> {
-  let parsed = parse(locale)?;
+/// The pattern and names for `options`' components (see skeleton.rs), or
+/// `None` to leave them to ICU4X's field set.
+fn component_pattern(
+  options: &DateOptions,
+  locale: &Locale,
+) -> Option<(GregorianNames, DateTimePattern)> {
+  let hour_letter = match options.hour_cycle.as_deref() {
+    Some("h11") => 'K',
+    Some("h12") => 'h',
+    Some("h23" | "h24") => 'H',
+    _ => match default_hour_cycle(locale).ok()? {
+      "h12" => 'h',
+      _ => 'H',
+    },
+  };
+  let components = Components {
+    weekday: options.weekday.as_deref(),
+    era: options.era.as_deref(),
+    year: options.year.as_deref(),
+    month: options.month.as_deref(),
+    day: options.day.as_deref(),
+    day_period: options.day_period.as_deref(),
+    hour: options.hour.as_deref(),
+    minute: options.minute.as_deref(),
+    second: options.second.as_deref(),
+    fractional_second_digits: options.fractional_second_digits,
+    time_zone_name: options.time_zone_name.as_deref(),
+    hour_letter,
+  };
+  let text = skeleton::pattern(&locale.id, &components)?;
+  let pattern = DateTimePattern::try_from_pattern_str(&text).ok()?;
+  let mut names = GregorianNames::try_new(locale.into()).ok()?;
+  names.include_for_pattern(&pattern).ok()?;
+  Some((names, pattern))
+}
+
+/// The locale's hour cycle when the options name none: h12 or h23.
+fn default_hour_cycle(locale: &Locale) -> Result<&'static str, JsErrorBox> {
+  Ok(hour_probe(locale)?.1)
+}
+
+/// A formatter of the locale's hour alone, and the hour cycle it writes
+/// 1 PM with (h12 or h23).
+fn hour_probe(
+  locale: &Locale,
+) -> Result<(DateTimeFormatter<CompositeFieldSet>, &'static str), JsErrorBox> {
   let mut hour = FieldSetBuilder::new();
   hour.length = Some(Length::Medium);
   hour.time_precision = Some(TimePrecision::Hour);
   let formatter = DateTimeFormatter::try_new(
-    (&parsed).into(),
+    locale.into(),
     hour.build_composite().expect("an hour field set"),
   )
   .map_err(|e| range_error(format!("no locale data for dates: {e}")))?;
@@ -563,6 +654,16 @@ pub fn op_intl_date_resolve(#[string] locale: &str) -> Result<DateResolution, Js
   let twelve_hour = written
     .iter()
     .any(|p| p.kind == "hour" && digits_value(&p.value) != Some(13));
+  Ok((formatter, if twelve_hour { "h12" } else { "h23" }))
+}
+
+/// What the locale chooses when the options do not: its hour cycle,
+/// calendar and numbering system.
+#[op2]
+#[serde]
+pub fn op_intl_date_resolve(#[string] locale: &str) -> Result<DateResolution, JsErrorBox> {
+  let parsed = parse(locale)?;
+  let (formatter, hour_cycle) = hour_probe(&parsed)?;
   let keyword = |key: &str| {
     let key: Key = key.parse().ok()?;
     parsed
@@ -573,7 +674,7 @@ pub fn op_intl_date_resolve(#[string] locale: &str) -> Result<DateResolution, Js
       .map(|v| v.to_string())
   };
   Ok(DateResolution {
-    hour_cycle: if twelve_hour { "h12" } else { "h23" },
+    hour_cycle,
     calendar: keyword("ca")
       .unwrap_or_else(|| calendar_name(formatter.calendar().kind()).to_string()),
     numbering_system: keyword("nu").unwrap_or_else(|| "latn".to_string()),

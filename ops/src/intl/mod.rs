@@ -7,11 +7,13 @@
 //! names, collation, segmentation and case mapping. Formatters are costly to build and cheap to use, so each
 //! thread keeps the ones it built, by locale and options.
 
+mod cldr;
 mod datetime;
 mod locale;
 mod names;
 mod number;
 mod parts;
+mod skeleton;
 mod text;
 mod units;
 
@@ -42,6 +44,7 @@ deno_core::extension!(
     datetime::op_intl_date_format,
     datetime::op_intl_date_format_string,
     datetime::op_intl_date_format_range,
+    datetime::op_intl_date_components,
     datetime::op_intl_date_resolve,
     text::op_intl_collator_new,
     text::op_intl_compare,

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use serde::Serialize;
-use writeable::{Part, PartsWrite, Writeable};
+use writeable::{Part, PartsWrite, TryWriteable, Writeable};
 
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct FormattedPart {
@@ -130,6 +130,23 @@ pub fn collect_range(writeable: &impl Writeable) -> Option<Vec<(FormattedPart, &
     }
   }
   Some(out)
+}
+
+/// Like `collect_in` for a formatter that can fail (ICU4X's pattern
+/// formatter, when a name it needs is not loaded): `None` then.
+pub fn try_collect_in(writeable: &impl TryWriteable, category: &str) -> Option<Vec<FormattedPart>> {
+  let mut collector = Collector::default();
+  match writeable.try_write_to_parts(&mut collector) {
+    Ok(Ok(())) => {}
+    _ => return None,
+  }
+  let spans: Vec<(usize, usize, &'static str)> = collector
+    .spans
+    .iter()
+    .filter(|span| span.2 == category)
+    .map(|&(start, end, _, name)| (start, end, name))
+    .collect();
+  Some(split(&collector.text, &spans))
 }
 
 fn split(text: &str, spans: &[(usize, usize, &'static str)]) -> Vec<FormattedPart> {

@@ -1,111 +1,36 @@
 //! The patterns of `Intl.NumberFormat`'s style "unit" ("{0} km/h",
 //! "{0} kilometers per hour"), from CLDR's unit data in units.txt (made by
-//! build/vendor-units; its header says the format). ICU4X's compiled data
+//! build/vendor-cldr; its header says the format). ICU4X's compiled data
 //! names only some of ECMA-402's sanctioned units, so all of them are read
 //! from there, the same way.
 //!
-//! The file is parsed once per process, on the first unit formatter; a
-//! locale's records are looked up through its CLDR parents to `und`.
+//! The file is parsed once per process, on the first unit formatter.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use icu_locale::{LanguageIdentifier, LocaleExpander};
+use icu_locale::LanguageIdentifier;
+
+use super::cldr::Cldr;
 
 static DATA: &str = include_str!("units.txt");
 
-struct Section {
-  parent: Option<&'static str>,
-  /// (width, unit) -> the record's tab-separated `key=pattern` fields.
-  records: HashMap<(&'static str, &'static str), &'static str>,
-}
-
-fn sections() -> &'static HashMap<&'static str, Section> {
-  static SECTIONS: OnceLock<HashMap<&'static str, Section>> = OnceLock::new();
-  SECTIONS.get_or_init(|| {
-    let mut all = HashMap::new();
-    let mut current: Option<(&'static str, Section)> = None;
-    for line in DATA.lines() {
-      if line.starts_with('#') || line.is_empty() {
-        continue;
-      }
-      if let Some(header) = line.strip_prefix('@') {
-        if let Some((name, section)) = current.take() {
-          all.insert(name, section);
-        }
-        let (name, parent) = header.split_once('\t').unwrap_or((header, ""));
-        current = Some((
-          name,
-          Section {
-            parent: (!parent.is_empty()).then_some(parent),
-            records: HashMap::new(),
-          },
-        ));
-        continue;
-      }
-      let mut fields = line.splitn(3, '\t');
-      let (Some(width), Some(unit), Some(rest)) = (fields.next(), fields.next(), fields.next())
-      else {
-        continue;
-      };
-      if let Some((_, section)) = current.as_mut() {
-        section.records.insert((width, unit), rest);
-      }
-    }
-    if let Some((name, section)) = current.take() {
-      all.insert(name, section);
-    }
-    all
-  })
-}
-
-/// The locale in the data that `id` starts from: itself, its likely full
-/// form (so that `zh-TW` finds `zh-Hant`), or a shorter form of either.
-fn start(id: &LanguageIdentifier) -> &'static str {
-  let all = sections();
-  let mut full = id.clone();
-  LocaleExpander::new_extended().maximize(&mut full);
-  let language = id.language.as_str();
-  let mut candidates = vec![id.to_string()];
-  if let Some(script) = full.script {
-    if let Some(region) = full.region {
-      candidates.push(format!("{language}-{script}-{region}"));
-    }
-    candidates.push(format!("{language}-{script}"));
-  }
-  if let Some(region) = id.region {
-    candidates.push(format!("{language}-{region}"));
-  }
-  candidates.push(language.to_string());
-  for candidate in candidates {
-    if let Some((name, _)) = all.get_key_value(candidate.as_str()) {
-      return name;
-    }
-  }
-  "und"
+fn data() -> &'static Cldr {
+  static PARSED: OnceLock<Cldr> = OnceLock::new();
+  PARSED.get_or_init(|| Cldr::parse(DATA))
 }
 
 /// The record for `unit` at `width` as `locale` sees it, following the
 /// locale's parents; a narrow or short width CLDR lacks falls back to the
 /// wider one.
 fn record(locale: &'static str, width: &str, unit: &str) -> Option<&'static str> {
-  let all = sections();
   let widths: &[&str] = match width {
     "narrow" => &["narrow", "short", "long"],
     "long" => &["long", "short"],
     _ => &["short", "long"],
   };
-  for width in widths {
-    let mut at = Some(locale);
-    while let Some(name) = at {
-      let section = all.get(name)?;
-      if let Some(found) = section.records.get(&(*width, unit)) {
-        return Some(found);
-      }
-      at = section.parent;
-    }
-  }
-  None
+  widths
+    .iter()
+    .find_map(|width| data().get(locale, width, unit))
 }
 
 fn field<'a>(record: &'a str, key: &str) -> Option<&'a str> {
@@ -126,7 +51,7 @@ impl UnitPatterns {
   /// `unit` is a sanctioned unit or a `-per-` compound of two (js/intl.js
   /// has checked it); `width` is unitDisplay.
   pub(crate) fn new(id: &LanguageIdentifier, unit: &str, width: &str) -> Option<UnitPatterns> {
-    let locale = start(id);
+    let locale = data().start(id);
     let mut by_category = Vec::new();
     if let Some(direct) = record(locale, width, unit) {
       for category in CATEGORIES {

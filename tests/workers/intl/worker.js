@@ -25,6 +25,19 @@ const cases = {
   badUnit: () => new Intl.RelativeTimeFormat("en").format(1, "fortnight"),
   plusPercent: () => new Intl.NumberFormat("en", { style: "percent", signDisplay: "always" }).format(0.5),
   plusInfinity: () => new Intl.NumberFormat("en", { signDisplay: "exceptZero" }).format(Infinity),
+  unitHugeBigInt: () => typeof new Intl.NumberFormat("ar", { style: "unit", unit: "day", unitDisplay: "long" }).format(10n ** 5000n),
+  unitNaN: () => new Intl.NumberFormat("en", { style: "unit", unit: "kilometer-per-hour" }).format(NaN),
+  unitUnknownLanguage: () => new Intl.NumberFormat("qaa", { style: "unit", unit: "byte", unitDisplay: "narrow" }).format(1),
+  unitThreeParts: () => new Intl.NumberFormat("en", { style: "unit", unit: "meter-per-second-per-second" }),
+  rangeFarDate: () => typeof new Intl.DateTimeFormat("en").formatRange(0, 8.64e15),
+  rangeNaN: () => new Intl.DateTimeFormat("en").formatRange(0, NaN),
+  everyComponent: () =>
+    typeof new Intl.DateTimeFormat("en", {
+      weekday: "narrow", era: "narrow", year: "2-digit", month: "narrow", day: "2-digit", dayPeriod: "narrow",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, timeZoneName: "longGeneric",
+      hourCycle: "h24", timeZone: "Pacific/Chatham",
+    }).formatToParts(0),
+  componentsUnknownLanguage: () => new Intl.DateTimeFormat("qaa", { month: "narrow", timeZone: "UTC" }).format(0),
   numberingSystemLocale: () =>
     new Intl.NumberFormat("en", { numberingSystem: "arab" }).resolvedOptions().locale,
 };
