@@ -68,13 +68,20 @@ pub fn collect_in(writeable: &impl Writeable, category: Option<&str>) -> Vec<For
   let mut collector = Collector::default();
   // Writing to a String cannot fail.
   let _ = writeable.write_to_parts(&mut collector);
-  let spans: Vec<(usize, usize, &'static str)> = collector
-    .spans
-    .iter()
-    .filter(|span| category.is_none_or(|c| c == span.2))
-    .map(|&(start, end, _, name)| (start, end, name))
-    .collect();
-  split(&collector.text, &spans)
+  collector.parts(category)
+}
+
+impl Collector {
+  /// The text as parts, named by the spans of `category` (all if `None`).
+  fn parts(&self, category: Option<&str>) -> Vec<FormattedPart> {
+    let spans: Vec<(usize, usize, &'static str)> = self
+      .spans
+      .iter()
+      .filter(|span| category.is_none_or(|c| c == span.2))
+      .map(|&(start, end, _, name)| (start, end, name))
+      .collect();
+    split(&self.text, &spans)
+  }
 }
 
 /// A range's parts (ICU4X's `DateRangeFormatter`), each with the side of
@@ -137,16 +144,9 @@ pub fn collect_range(writeable: &impl Writeable) -> Option<Vec<(FormattedPart, &
 pub fn try_collect_in(writeable: &impl TryWriteable, category: &str) -> Option<Vec<FormattedPart>> {
   let mut collector = Collector::default();
   match writeable.try_write_to_parts(&mut collector) {
-    Ok(Ok(())) => {}
-    _ => return None,
+    Ok(Ok(())) => Some(collector.parts(Some(category))),
+    _ => None,
   }
-  let spans: Vec<(usize, usize, &'static str)> = collector
-    .spans
-    .iter()
-    .filter(|span| span.2 == category)
-    .map(|&(start, end, _, name)| (start, end, name))
-    .collect();
-  Some(split(&collector.text, &spans))
 }
 
 fn split(text: &str, spans: &[(usize, usize, &'static str)]) -> Vec<FormattedPart> {

@@ -135,6 +135,10 @@ enum Role {
 /// `waitUntil()` work) it has before answering them 503.
 const RELOAD_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How many times the heap limit is raised for a stopped script to unwind
+/// (see the near-heap-limit callback in `start_isolate`).
+const UNWIND_RAISES: u32 = 3;
+
 /// Runs `spec`'s script in a throwaway isolate on a thread of its own, to
 /// learn whether it starts, before a reload replaces a working version.
 pub fn check(spec: &WorkerSpec, registry: &Registry) -> Result<(), StartupError> {
@@ -689,17 +693,22 @@ async fn start_isolate(
   kiln_host::timeline::mark("isolate: created, Web APIs and kiln's JavaScript run");
   watch.watch_isolate(js.v8_isolate().thread_safe_handle());
   let heap = watch.clone();
-  let mut raised = false;
+  let mut raised = 0;
   js.add_near_heap_limit_callback(move |current, initial| {
     heap.heap_exhausted();
-    if raised {
-      // Once only: QuickJS sees the stop only every so many operations,
-      // and a limit raised at every call would let it allocate on.
-      return current;
+    // Room to unwind the stopped script (the isolate is replaced after):
+    // QuickJS sees the stop only every so many operations, so the first
+    // raise is large. The error that unwinds it builds a stack trace,
+    // which must not itself run out (QuickJS-ng frees a stack trace's
+    // call sites twice when an allocation fails while it builds one), so
+    // a little more is given twice after that; then no more, so that a
+    // script that goes on allocating still meets the limit.
+    raised += 1;
+    match raised {
+      1 => current + initial.max(32 << 20),
+      n if n <= UNWIND_RAISES => current + (4 << 20),
+      _ => current,
     }
-    raised = true;
-    // Room to unwind the stopped script; the isolate is replaced after.
-    current + initial.max(32 << 20)
   });
   let clock = watch.clone();
   js.op_state()
