@@ -8,9 +8,12 @@ it), on bench/intl-worker.js.
   starts, taking turns), and the RSS right after it.
 - First call: in a fresh process, the time of the first GET /dtf (which
   builds an Intl.DateTimeFormat and formats a date, loading its CLDR data)
-  next to the median of the 5 GET /dtf after it, and the same for /nf
-  (Intl.NumberFormat with a currency). Measured from the client, so the
-  difference between first and later calls is the one-time cost.
+  next to the median of the 5 GET /dtf after it, and the same for
+  /components (a DateTimeFormat of component options, matched against
+  CLDR's skeleton patterns), /nf (Intl.NumberFormat with a currency) and
+  /unit (style "unit"). Measured from the client, so the difference
+  between first and later calls is the one-time cost. A binary without
+  Intl answers these paths too (with v8x's placeholder).
 
 Each figure is the median of the runs that completed, with the min-max;
 failed runs are listed and never averaged in; the exit status is 1 when any
@@ -31,7 +34,7 @@ import projects  # noqa: E402
 import run  # noqa: E402
 
 WORKER = os.path.join(run.ROOT, "bench", "intl-worker.js")
-PATHS = ["/dtf", "/nf"]
+PATHS = ["/dtf", "/components", "/nf", "/unit"]
 
 
 def command(binary):
@@ -71,7 +74,7 @@ def one_start(binary):
         rss = round(run.tree_rss_kib(server.pid) / 1024, 1)
         calls = first_calls(server)
         if calls is None:
-            return run.failed("a GET /dtf or /nf did not answer 200", output_tail=server.output_tail())
+            return run.failed("a GET of " + ", ".join(PATHS) + " did not answer 200", output_tail=server.output_tail())
         figures = {"ms": figure, "idle_rss_mib": rss}
         for path, pair in calls.items():
             figures[f"{path[1:]}_first_ms"] = pair["first_ms"]
@@ -81,7 +84,7 @@ def one_start(binary):
         server.stop()
 
 
-KEYS = ["ms", "idle_rss_mib", "dtf_first_ms", "dtf_later_ms", "nf_first_ms", "nf_later_ms"]
+KEYS = ["ms", "idle_rss_mib"] + [f"{p[1:]}_{when}_ms" for p in PATHS for when in ("first", "later")]
 
 
 def build_report(binaries, results, starts):
@@ -108,8 +111,9 @@ def render(report):
     for name, b in report["binaries"].items():
         lines.append(f"  {name:<8} binary {b['size_mib']} MiB; start-up {projects.cell(b['ms'], 'ms')}; "
                      f"idle RSS {projects.cell(b['idle_rss_mib'], 'MiB')}")
-        lines.append(f"           GET /dtf: first {fine(b['dtf_first_ms'])}, later {fine(b['dtf_later_ms'])}; "
-                     f"GET /nf: first {fine(b['nf_first_ms'])}, later {fine(b['nf_later_ms'])}")
+        for path in PATHS:
+            name = path[1:]
+            lines.append(f"           GET {path}: first {fine(b[name + '_first_ms'])}, later {fine(b[name + '_later_ms'])}")
     return "\n".join(lines)
 
 

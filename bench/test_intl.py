@@ -13,8 +13,11 @@ import run  # noqa: E402
 
 
 def start(ms, first):
-    return run.completed({"ms": ms, "idle_rss_mib": 40, "dtf_first_ms": first, "dtf_later_ms": 1.0,
-                          "nf_first_ms": first / 2, "nf_later_ms": 0.5})
+    figures = {"ms": ms, "idle_rss_mib": 40}
+    for path in intl.PATHS:
+        figures[f"{path[1:]}_first_ms"] = first
+        figures[f"{path[1:]}_later_ms"] = 1.0
+    return run.completed(figures)
 
 
 class IntlTest(unittest.TestCase):

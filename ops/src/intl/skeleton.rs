@@ -142,8 +142,8 @@ const ROWS: &[(char, usize, i32, u8)] = &[
 fn row(letter: char, width: u8) -> Option<(usize, i32)> {
   ROWS
     .iter()
-    .filter(|r| r.0 == letter && r.3 <= width)
-    .last()
+    .rev()
+    .find(|r| r.0 == letter && r.3 <= width)
     .map(|r| (r.1, r.2))
 }
 
