@@ -1,7 +1,7 @@
 //! The CLDR data kiln carries beside ICU4X's (units.txt, dates.txt, made
-//! by build/vendor-cldr, whose header says the format): each file is parsed
-//! once per process, when first used, into its locales' records, and a
-//! locale's record is looked up through its CLDR parents to `und`.
+//! by build/vendor-cldr, whose header says the format): each file is
+//! indexed by locale once per process, when first used, and a locale's
+//! record is looked up in its section, then its CLDR parents' to `und`.
 
 use std::collections::HashMap;
 
@@ -9,11 +9,13 @@ use icu_locale::{LanguageIdentifier, LocaleExpander};
 
 struct Section {
   parent: Option<&'static str>,
-  /// (kind, name) -> the record's value.
-  records: HashMap<(&'static str, &'static str), &'static str>,
+  /// The section's record lines, read as they are looked up: a process
+  /// reads few locales, and parsing every record of every locale took a
+  /// first formatter milliseconds.
+  body: &'static str,
 }
 
-/// One of the files, parsed.
+/// One of the files, indexed by locale.
 pub(crate) struct Cldr {
   sections: HashMap<&'static str, Section>,
 }
@@ -21,36 +23,36 @@ pub(crate) struct Cldr {
 impl Cldr {
   pub(crate) fn parse(data: &'static str) -> Cldr {
     let mut sections = HashMap::new();
-    let mut current: Option<(&'static str, Section)> = None;
-    for line in data.lines() {
-      if line.starts_with('#') || line.is_empty() {
-        continue;
-      }
-      if let Some(header) = line.strip_prefix('@') {
-        if let Some((name, section)) = current.take() {
-          sections.insert(name, section);
-        }
-        let (name, parent) = header.split_once('\t').unwrap_or((header, ""));
-        current = Some((
-          name,
-          Section {
-            parent: (!parent.is_empty()).then_some(parent),
-            records: HashMap::new(),
-          },
-        ));
-        continue;
-      }
-      let mut fields = line.splitn(3, '\t');
-      let (Some(kind), Some(name), Some(value)) = (fields.next(), fields.next(), fields.next())
-      else {
+    // (name, parent, where its records start)
+    let mut current: Option<(&'static str, Option<&'static str>, usize)> = None;
+    let mut offset = 0;
+    for line in data.split_inclusive('\n') {
+      let at = offset;
+      offset += line.len();
+      let Some(header) = line.strip_prefix('@') else {
         continue;
       };
-      if let Some((_, section)) = current.as_mut() {
-        section.records.insert((kind, name), value);
+      if let Some((name, parent, start)) = current.take() {
+        sections.insert(
+          name,
+          Section {
+            parent,
+            body: &data[start..at],
+          },
+        );
       }
+      let header = header.trim_end_matches('\n');
+      let (name, parent) = header.split_once('\t').unwrap_or((header, ""));
+      current = Some((name, (!parent.is_empty()).then_some(parent), offset));
     }
-    if let Some((name, section)) = current.take() {
-      sections.insert(name, section);
+    if let Some((name, parent, start)) = current.take() {
+      sections.insert(
+        name,
+        Section {
+          parent,
+          body: &data[start..],
+        },
+      );
     }
     Cldr { sections }
   }
@@ -85,7 +87,9 @@ impl Cldr {
     let mut at = Some(locale);
     while let Some(here) = at {
       let section = self.sections.get(here)?;
-      if let Some(found) = section.records.get(&(kind, name)) {
+      if let Some(found) =
+        records(section.body).find_map(|(k, n, value)| (k == kind && n == name).then_some(value))
+      {
         return Some(found);
       }
       at = section.parent;
@@ -102,7 +106,7 @@ impl Cldr {
       let Some(section) = self.sections.get(here) else {
         break;
       };
-      for (&(k, name), &value) in &section.records {
+      for (k, name, value) in records(section.body) {
         if k == kind && seen.insert(name) {
           out.push((name, value));
         }
@@ -111,4 +115,12 @@ impl Cldr {
     }
     out
   }
+}
+
+/// A section's records: (kind, name, value).
+fn records(body: &'static str) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+  body.lines().filter_map(|line| {
+    let mut fields = line.splitn(3, '\t');
+    Some((fields.next()?, fields.next()?, fields.next()?))
+  })
 }
