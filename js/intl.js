@@ -1145,10 +1145,7 @@ finishConstructor(DisplayNames, "DisplayNames", {
   of(code) {
     const s = slot(this, "DisplayNames", "of");
     const canonical = displayCode(s.type, String(code));
-    let name = null;
-    if (s.type !== "calendar" && s.type !== "dateTimeField") {
-      name = op_intl_display_name(s.base, s.type, s.style, s.languageDisplay, canonical);
-    }
+    const name = op_intl_display_name(s.base, s.type, s.style, s.languageDisplay, canonical);
     if (name !== null && name !== undefined) return name;
     return s.fallback === "code" ? canonical : undefined;
   },

@@ -1,6 +1,8 @@
 //! `Intl.RelativeTimeFormat` ("in 3 days", "yesterday") and
 //! `Intl.DisplayNames` (the names of languages, regions, scripts and
-//! currencies), from ICU4X's experimental CLDR formatters.
+//! currencies), from ICU4X's experimental CLDR formatters; DisplayNames'
+//! calendars and date-time fields, which ICU4X has no data for, from
+//! CLDR's names in names.txt (see cldr.rs).
 
 use deno_core::op2;
 use deno_error::JsErrorBox;
@@ -15,6 +17,7 @@ use icu_experimental::relativetime::RelativeTimeFormatter;
 use icu_locale::subtags::{Region, Script};
 use icu_provider::prelude::*;
 
+use super::cldr::Cldr;
 use super::locale::parse;
 use super::number::{parse_value, Value};
 use super::parts::{collect, FormattedPart};
@@ -173,8 +176,45 @@ pub fn op_intl_display_name(
         response.ok().map(|r| r.payload.get().to_string())
       })
     }
+    "calendar" => {
+      // CLDR names calendars by their long keys.
+      let key = match code {
+        "gregory" => "gregorian",
+        "ethioaa" => "ethiopic-amete-alem",
+        other => other,
+      };
+      let data = names();
+      data
+        .get(data.start(&parsed.id), "calendar", key)
+        .map(str::to_string)
+    }
+    "dateTimeField" => {
+      let field = match code {
+        "weekOfYear" => "week",
+        "dayPeriod" => "dayperiod",
+        "timeZoneName" => "zone",
+        other => other,
+      };
+      let widths: &[&str] = match style {
+        "narrow" => &["-narrow", "-short", ""],
+        "short" => &["-short", ""],
+        _ => &[""],
+      };
+      let data = names();
+      let locale = data.start(&parsed.id);
+      widths
+        .iter()
+        .find_map(|width| data.get(locale, "field", &format!("{field}{width}")))
+        .map(str::to_string)
+    }
     _ => return Err(range_error(format!("Invalid type : {kind}"))),
   })
+}
+
+/// names.txt, indexed on first use.
+fn names() -> &'static Cldr {
+  static PARSED: std::sync::OnceLock<Cldr> = std::sync::OnceLock::new();
+  PARSED.get_or_init(|| Cldr::parse(include_str!("names.txt")))
 }
 
 fn invalid_code(code: &str) -> JsErrorBox {

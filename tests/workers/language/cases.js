@@ -338,6 +338,8 @@ const entries = [
   ["intl.display.fallback-code", () => new Intl.DisplayNames("en", { type: "region" }).of("ZZ")],
   ["intl.display.calendar", () => new Intl.DisplayNames("en", { type: "calendar" }).of("gregory")],
   ["intl.display.date-time-field", () => ["year", "weekday", "dayPeriod"].map((f) => new Intl.DisplayNames("de", { type: "dateTimeField" }).of(f))],
+  ["intl.display.calendars-en", () => ["gregory", "ethioaa", "islamic-umalqura", "iso8601", "roc"].map((c) => new Intl.DisplayNames("en", { type: "calendar" }).of(c))],
+  ["intl.display.date-time-field-narrow", () => ["year", "weekOfYear", "dayPeriod", "timeZoneName"].map((f) => new Intl.DisplayNames("en", { type: "dateTimeField", style: "narrow" }).of(f))],
   ["intl.display.type-missing", () => new Intl.DisplayNames("en")],
 
   // ---- Intl.Segmenter ----
