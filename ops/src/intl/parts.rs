@@ -112,28 +112,14 @@ pub fn collect_range(writeable: &impl Writeable) -> Option<Vec<(FormattedPart, &
     }
   }
   let mut out: Vec<(FormattedPart, &'static str)> = Vec::new();
-  for part in split(&collector.text, &fields) {
-    // A field lies wholly on one side; a literal may straddle the glue.
-    let mut at = 0;
-    let offset = out
-      .iter()
-      .map(|(p, _): &(FormattedPart, _)| p.value.len())
-      .sum::<usize>();
-    for ch in part.value.chars() {
-      let position = offset + at;
-      let source = sides
-        .iter()
-        .rev()
-        .find(|(start, end, _)| *start <= position && position < *end)
-        .map(|(_, _, name)| *name)
-        .unwrap_or("shared");
-      match out.last_mut() {
-        Some((last, last_source)) if last.kind == part.kind && *last_source == source => {
-          last.value.push(ch)
-        }
-        _ => out.push((FormattedPart::new(&part.kind, ch.to_string()), source)),
+  for (at, ch) in collector.text.char_indices() {
+    let kind = innermost(&fields, at).unwrap_or("literal");
+    let source = innermost(&sides, at).unwrap_or("shared");
+    match out.last_mut() {
+      Some((last, last_source)) if last.kind == kind && *last_source == source => {
+        last.value.push(ch)
       }
-      at += ch.len_utf8();
+      _ => out.push((FormattedPart::new(kind, ch.to_string()), source)),
     }
   }
   Some(out)
@@ -149,16 +135,19 @@ pub fn try_collect_in(writeable: &impl TryWriteable, category: &str) -> Option<V
   }
 }
 
+/// The name of the innermost (last opened) span holding the byte `at`.
+fn innermost(spans: &[(usize, usize, &'static str)], at: usize) -> Option<&'static str> {
+  spans
+    .iter()
+    .rev()
+    .find(|(start, end, _)| *start <= at && at < *end)
+    .map(|(_, _, name)| *name)
+}
+
 fn split(text: &str, spans: &[(usize, usize, &'static str)]) -> Vec<FormattedPart> {
   let mut out: Vec<FormattedPart> = Vec::new();
   for (at, ch) in text.char_indices() {
-    // The innermost (last opened) span holding this character.
-    let kind = spans
-      .iter()
-      .rev()
-      .find(|(start, end, _)| *start <= at && at < *end)
-      .map(|(_, _, name)| *name)
-      .unwrap_or("literal");
+    let kind = innermost(spans, at).unwrap_or("literal");
     match out.last_mut() {
       Some(last) if last.kind == kind => last.value.push(ch),
       _ => out.push(FormattedPart::new(kind, ch.to_string())),
