@@ -233,9 +233,25 @@ struct NumberFormatter {
   plain: DecimalFormatter,
   /// The pattern around the number, for currency, percent and compact.
   template: Template,
+  /// Compact notation for a currency or percentage (see `new`).
+  compact_inside: Option<CompactDecimalFormatter>,
   /// Style "unit": the unit's patterns, around the number as written
   /// without them.
   unit: Option<UnitPatterns>,
+}
+
+fn compact_formatter(
+  locale: &icu_locale::Locale,
+  options: &NumberOptions,
+) -> Result<CompactDecimalFormatter, JsErrorBox> {
+  let mut compact_options = icu_decimal::options::CompactDecimalFormatterOptions::default();
+  compact_options.grouping_strategy = Some(grouping(&options.use_grouping));
+  let built = if options.compact_display == "long" {
+    CompactDecimalFormatter::try_new_long(locale.into(), compact_options)
+  } else {
+    CompactDecimalFormatter::try_new_short(locale.into(), compact_options)
+  };
+  built.map_err(|e| data_error("compact numbers", e))
 }
 
 enum Template {
@@ -296,17 +312,23 @@ impl NumberFormatter {
         PercentFormatter::try_new((&locale).into(), Default::default())
           .map_err(|e| data_error("percentages", e))?,
       ),
-      (_, "compact") => {
-        let mut compact_options = icu_decimal::options::CompactDecimalFormatterOptions::default();
-        compact_options.grouping_strategy = Some(grouping(&options.use_grouping));
-        let built = if options.compact_display == "long" {
-          CompactDecimalFormatter::try_new_long((&locale).into(), compact_options)
-        } else {
-          CompactDecimalFormatter::try_new_short((&locale).into(), compact_options)
-        };
-        Template::Compact(built.map_err(|e| data_error("compact numbers", e))?)
-      }
+      (_, "compact") => Template::Compact(compact_formatter(&locale, options)?),
       _ => Template::None,
+    };
+    // A currency or percentage in compact notation: the compact number
+    // inside the currency's or percent's pattern ("$1.2M"). CLDR has short
+    // compact patterns only for currencies, so ICU writes them short
+    // whatever compactDisplay says.
+    let compact_inside = match (&template, options.notation.as_str()) {
+      (Template::Currency(_), "compact") => {
+        let short = NumberOptions {
+          compact_display: "short".to_string(),
+          ..options.clone()
+        };
+        Some(compact_formatter(&locale, &short)?)
+      }
+      (Template::Percent(_), "compact") => Some(compact_formatter(&locale, options)?),
+      _ => None,
     };
     let plain = DecimalFormatter::try_new((&locale).into(), Default::default())
       .map_err(|e| data_error("numbers", e))?;
@@ -325,6 +347,7 @@ impl NumberFormatter {
       decimal,
       plain,
       template,
+      compact_inside,
       unit,
     })
   }
@@ -390,13 +413,16 @@ impl NumberFormatter {
       Value::NaN => (Decimal::from(0), Some(FormattedPart::new("nan", "NaN"))),
     };
     if let Template::Compact(compact) = &self.template {
-      // ICU4X's compact formatter rounds as CLDR's compact patterns do;
-      // digit options given with compact notation are not applied.
       if special.is_none() {
+        if let Some(parts) = self.compact(compact, &number, signs) {
+          return parts;
+        }
+        // An exponent ICU4X would not take: its own rounding.
         number.apply_sign_display(signs);
         return label_literals(collect(&compact.format(&number)), "compact");
       }
     }
+    let unrounded = number.clone();
     let mut exponent = None;
     if special.is_none() {
       if matches!(options.notation.as_str(), "scientific" | "engineering") {
@@ -442,9 +468,16 @@ impl NumberFormatter {
     };
     let mut absolute = number.clone();
     absolute.sign = Sign::None;
-    let mut digits = match special {
-      Some(special) => vec![special],
-      None => collect(&self.decimal.format(&absolute)),
+    let mut digits = match (special, &self.compact_inside) {
+      (Some(special), _) => vec![special],
+      (None, Some(compact)) => {
+        let mut magnitude_only = unrounded.clone();
+        magnitude_only.sign = Sign::None;
+        self
+          .compact(compact, &magnitude_only, SignDisplay::Never)
+          .unwrap_or_else(|| collect(&self.decimal.format(&absolute)))
+      }
+      (None, None) => collect(&self.decimal.format(&absolute)),
     };
     if let Some(power) = exponent {
       digits.push(FormattedPart::new("exponentSeparator", "E"));
@@ -469,6 +502,58 @@ impl NumberFormatter {
       }
     }
     parts
+  }
+
+  /// Compact notation as ECMA-402 has it: the digit options (by default
+  /// two significant digits, or the integer) round the number as the
+  /// pattern shows it (1.2 of "1.2M"), and its digits are parts of their
+  /// own. ICU4X's compact formatter would round by CLDR's rule whatever the
+  /// options and write the number as one piece of text.
+  fn compact(
+    &self,
+    compact: &CompactDecimalFormatter,
+    value: &Decimal,
+    signs: SignDisplay,
+  ) -> Option<Vec<FormattedPart>> {
+    let scaled_at = |exponent: u8| {
+      let mut scaled = value.clone();
+      scaled.multiply_pow10(-i16::from(exponent));
+      round(&scaled, &self.options)
+    };
+    let mut exponent = compact.compact_exponent_for_magnitude(magnitude(value));
+    let mut significand = scaled_at(exponent);
+    // Rounding can carry into the next unit (999.95K is 1M).
+    let carried =
+      compact.compact_exponent_for_magnitude(magnitude(&significand) + i16::from(exponent));
+    if carried != exponent {
+      exponent = carried;
+      significand = scaled_at(exponent);
+    }
+    significand.apply_sign_display(signs);
+    let template = collect(&compact.format_with_exponent(&significand, exponent).ok()?);
+    let mut absolute = significand.clone();
+    absolute.sign = Sign::None;
+    let digits = collect(&self.decimal.format(&absolute));
+    let written: String = digits.iter().map(|p| p.value.as_str()).collect();
+    // The digits where the pattern wrote them; a pattern that names the
+    // number in words ("mille") has none.
+    let mut out = Vec::new();
+    let mut digits = Some(digits);
+    for part in template {
+      match part.value.find(&written) {
+        Some(at) if digits.is_some() && !written.is_empty() => {
+          out.push(FormattedPart::new(&part.kind, &part.value[..at]));
+          out.extend(digits.take().unwrap_or_default());
+          out.push(FormattedPart::new(
+            &part.kind,
+            &part.value[at + written.len()..],
+          ));
+        }
+        _ => out.push(part),
+      }
+    }
+    out.retain(|p| !p.value.is_empty());
+    Some(label_literals(out, "compact"))
   }
 
   /// The mantissa (rounded by the digit options) and the power of ten of
