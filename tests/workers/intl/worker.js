@@ -38,6 +38,9 @@ const cases = {
       hourCycle: "h24", timeZone: "Pacific/Chatham",
     }).formatToParts(0),
   componentsUnknownLanguage: () => new Intl.DateTimeFormat("qaa", { month: "narrow", timeZone: "UTC" }).format(0),
+  compactCurrencyNaN: () => new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", notation: "compact" }).format(NaN),
+  compactCurrencyHugeBigInt: () =>
+    typeof new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", notation: "compact" }).format(10n ** 5000n),
   numberingSystemLocale: () =>
     new Intl.NumberFormat("en", { numberingSystem: "arab" }).resolvedOptions().locale,
 };
