@@ -536,22 +536,8 @@ impl NumberFormatter {
     let digits = collect(&self.decimal.format(&absolute));
     let written: String = digits.iter().map(|p| p.value.as_str()).collect();
     // The digits where the pattern wrote them; a pattern that names the
-    // number in words ("mille") has none.
-    let mut out = Vec::new();
-    let mut digits = Some(digits);
-    for part in template {
-      match part.value.find(&written) {
-        Some(at) if digits.is_some() && !written.is_empty() => {
-          out.push(FormattedPart::new(&part.kind, &part.value[..at]));
-          out.extend(digits.take().unwrap_or_default());
-          out.push(FormattedPart::new(
-            &part.kind,
-            &part.value[at + written.len()..],
-          ));
-        }
-        _ => out.push(part),
-      }
-    }
+    // number in words ("mille") has none, and they are left out.
+    let (mut out, _) = replace_text(template, &written, digits);
     out.retain(|p| !p.value.is_empty());
     Some(label_literals(out, "compact"))
   }
@@ -594,24 +580,8 @@ fn splice(
   plain: impl FnOnce() -> String,
 ) -> Vec<FormattedPart> {
   let Some(start) = template.iter().position(|p| is_number_part(&p.kind)) else {
-    let plain = plain();
-    let plain = plain.as_str();
-    let mut out = Vec::new();
-    let mut digits = Some(digits);
-    for part in template {
-      match part.value.find(plain) {
-        Some(at) if !plain.is_empty() && digits.is_some() => {
-          out.push(FormattedPart::new(&part.kind, &part.value[..at]));
-          out.extend(digits.take().unwrap_or_default());
-          out.push(FormattedPart::new(
-            &part.kind,
-            &part.value[at + plain.len()..],
-          ));
-        }
-        _ => out.push(part),
-      }
-    }
-    out.extend(digits.unwrap_or_default());
+    let (mut out, unplaced) = replace_text(template, &plain(), digits);
+    out.extend(unplaced.unwrap_or_default());
     return out;
   };
   let end = template[start..]
@@ -622,6 +592,31 @@ fn splice(
   out.extend(digits);
   out.extend_from_slice(&template[end..]);
   out
+}
+
+/// `template` with the first occurrence of `text` inside one of its parts
+/// replaced by `digits`; the digits back if `text` is nowhere.
+fn replace_text(
+  template: Vec<FormattedPart>,
+  text: &str,
+  digits: Vec<FormattedPart>,
+) -> (Vec<FormattedPart>, Option<Vec<FormattedPart>>) {
+  let mut out = Vec::new();
+  let mut digits = Some(digits);
+  for part in template {
+    match part.value.find(text) {
+      Some(at) if !text.is_empty() && digits.is_some() => {
+        out.push(FormattedPart::new(&part.kind, &part.value[..at]));
+        out.extend(digits.take().unwrap_or_default());
+        out.push(FormattedPart::new(
+          &part.kind,
+          &part.value[at + text.len()..],
+        ));
+      }
+      _ => out.push(part),
+    }
+  }
+  (out, digits)
 }
 
 fn is_space(c: char) -> bool {
