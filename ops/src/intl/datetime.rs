@@ -467,19 +467,13 @@ pub fn op_intl_date_format_range(
   for (part, source) in sided {
     let mut parts = vec![ascii_space(part)];
     split_fraction(&mut parts);
-    for part in parts {
-      match out.last_mut() {
-        Some(last) if last.kind == part.kind && last.source == source => {
-          last.value.push_str(&part.value)
-        }
-        _ => out.push(RangePart {
-          kind: part.kind,
-          value: part.value,
-          source,
-        }),
-      }
-    }
+    out.extend(parts.into_iter().map(|part| RangePart {
+      kind: part.kind,
+      value: part.value,
+      source,
+    }));
   }
+  // shared_as_ecma402 joins adjacent parts of one kind and source.
   Ok(shared_as_ecma402(out))
 }
 
@@ -598,14 +592,20 @@ fn component_pattern(
   options: &DateOptions,
   locale: &Locale,
 ) -> Option<(GregorianNames, DateTimePattern)> {
-  let hour_letter = match options.hour_cycle.as_deref() {
-    Some("h11") => 'K',
-    Some("h12") => 'h',
-    Some("h23" | "h24") => 'H',
-    _ => match default_hour_cycle(locale).ok()? {
-      "h12" => 'h',
-      _ => 'H',
-    },
+  // js/intl.js resolves the hour cycle whenever the hour is shown; the
+  // locale's is looked up (a formatter built) only if it did not.
+  let hour = match options.hour.as_deref() {
+    None => None,
+    Some(width) => Some((
+      width,
+      match options.hour_cycle.as_deref() {
+        Some("h11") => 'K',
+        Some("h12") => 'h',
+        Some("h23" | "h24") => 'H',
+        _ if hour_probe(locale).ok()?.1 == "h12" => 'h',
+        _ => 'H',
+      },
+    )),
   };
   let components = Components {
     weekday: options.weekday.as_deref(),
@@ -614,23 +614,17 @@ fn component_pattern(
     month: options.month.as_deref(),
     day: options.day.as_deref(),
     day_period: options.day_period.as_deref(),
-    hour: options.hour.as_deref(),
+    hour,
     minute: options.minute.as_deref(),
     second: options.second.as_deref(),
     fractional_second_digits: options.fractional_second_digits,
     time_zone_name: options.time_zone_name.as_deref(),
-    hour_letter,
   };
   let text = skeleton::pattern(&locale.id, &components)?;
   let pattern = DateTimePattern::try_from_pattern_str(&text).ok()?;
   let mut names = GregorianNames::try_new(locale.into()).ok()?;
   names.include_for_pattern(&pattern).ok()?;
   Some((names, pattern))
-}
-
-/// The locale's hour cycle when the options name none: h12 or h23.
-fn default_hour_cycle(locale: &Locale) -> Result<&'static str, JsErrorBox> {
-  Ok(hour_probe(locale)?.1)
 }
 
 /// A formatter of the locale's hour alone, and the hour cycle it writes

@@ -477,8 +477,9 @@ impl Generator {
       }
       missing = next_missing;
       let top = 31 - found.leading_zeros() as usize;
-      let (name, default) = APPEND_NAMES[top];
-      let format = data().get(self.locale, "ai", name).unwrap_or(default);
+      let format = data()
+        .get(self.locale, "ai", APPEND_NAMES[top])
+        .unwrap_or(APPEND_DEFAULT);
       result = glue(format, &result, &piece);
     }
     result
@@ -510,26 +511,28 @@ impl Generator {
   }
 }
 
-/// CLDR's append item names by field, and ICU's format when a locale has
-/// none.
-const APPEND_NAMES: [(&str, &str); FIELDS] = [
-  ("Era", "{0} {1}"),
-  ("Year", "{0} {1}"),
-  ("Quarter", "{0} {1}"),
-  ("Month", "{0} {1}"),
-  ("Week", "{0} {1}"),
-  ("*", "{0} {1}"),
-  ("Day-Of-Week", "{0} {1}"),
-  ("*", "{0} {1}"),
-  ("*", "{0} {1}"),
-  ("Day", "{0} {1}"),
-  ("*", "{0} {1}"),
-  ("Hour", "{0} {1}"),
-  ("Minute", "{0} {1}"),
-  ("Second", "{0} {1}"),
-  ("*", "{0} {1}"),
-  ("Timezone", "{0} {1}"),
+/// CLDR's append item names by field (`*` where it has none).
+const APPEND_NAMES: [&str; FIELDS] = [
+  "Era",
+  "Year",
+  "Quarter",
+  "Month",
+  "Week",
+  "*",
+  "Day-Of-Week",
+  "*",
+  "*",
+  "Day",
+  "*",
+  "Hour",
+  "Minute",
+  "Second",
+  "*",
+  "Timezone",
 ];
+
+/// The append item a locale without one gets.
+const APPEND_DEFAULT: &str = "{0} {1}";
 
 /// `format` (a CLDR `{0}`/`{1}` pattern) with the two patterns put in;
 /// `{2}`, a field's display name, is left out.
@@ -555,8 +558,8 @@ fn glue(format: &str, zero: &[Item], one: &[Item]) -> Vec<Item> {
     }
   }
   out.retain(|item| !matches!(item, Item::Literal(text) if text.is_empty()));
-  // A placeholder's pattern starting in a field after a quoted literal
-  // needs nothing more; adjacent literals are joined for `write`.
+  // Adjacent literals (the format's and the patterns') are joined, so that
+  // `write` quotes each run once.
   let mut joined: Vec<Item> = Vec::new();
   for item in out {
     match (joined.last_mut(), item) {
@@ -575,13 +578,12 @@ pub(crate) struct Components<'a> {
   pub month: Option<&'a str>,
   pub day: Option<&'a str>,
   pub day_period: Option<&'a str>,
-  pub hour: Option<&'a str>,
+  /// The hour's width and its letter (`h`, `H` or `K`, by the hour cycle).
+  pub hour: Option<(&'a str, char)>,
   pub minute: Option<&'a str>,
   pub second: Option<&'a str>,
   pub fractional_second_digits: Option<u8>,
   pub time_zone_name: Option<&'a str>,
-  /// The hour letter: `h`, `H`, `K` (or `k`).
-  pub hour_letter: char,
 }
 
 /// The skeleton V8 asks ICU for.
@@ -614,10 +616,10 @@ fn skeleton(c: &Components) -> String {
   if let Some(v) = c.day_period {
     out.push_str(text(v, "BBBBB", "B", "BBBB"));
   }
-  if let Some(v) = c.hour {
-    out.push(c.hour_letter);
-    if v == "2-digit" {
-      out.push(c.hour_letter);
+  if let Some((width, letter)) = c.hour {
+    out.push(letter);
+    if width == "2-digit" {
+      out.push(letter);
     }
   }
   if let Some(v) = c.minute {
@@ -656,9 +658,11 @@ pub(crate) fn pattern(id: &LanguageIdentifier, components: &Components) -> Optio
   let request = Skeleton::of(&parse(&requested));
   let mut items = generator.best(&request)?;
   // V8 puts the resolved hour cycle's letter in place of the pattern's.
-  for item in &mut items {
-    if let Item::Field(letter @ ('h' | 'H' | 'k' | 'K'), _) = item {
-      *letter = components.hour_letter;
+  if let Some((_, wanted)) = components.hour {
+    for item in &mut items {
+      if let Item::Field(letter @ ('h' | 'H' | 'k' | 'K'), _) = item {
+        *letter = wanted;
+      }
     }
   }
   Some(write(&items))
@@ -725,7 +729,6 @@ mod tests {
       second: None,
       fractional_second_digits: None,
       time_zone_name: None,
-      hour_letter: 'h',
     }
   }
 
@@ -746,7 +749,7 @@ mod tests {
     let joined = Components {
       month: Some("long"),
       day: Some("numeric"),
-      hour: Some("numeric"),
+      hour: Some(("numeric", 'h')),
       minute: Some("2-digit"),
       ..none()
     };
