@@ -243,10 +243,11 @@ struct NumberFormatter {
 fn compact_formatter(
   locale: &icu_locale::Locale,
   options: &NumberOptions,
+  long: bool,
 ) -> Result<CompactDecimalFormatter, JsErrorBox> {
   let mut compact_options = icu_decimal::options::CompactDecimalFormatterOptions::default();
   compact_options.grouping_strategy = Some(grouping(&options.use_grouping));
-  let built = if options.compact_display == "long" {
+  let built = if long {
     CompactDecimalFormatter::try_new_long(locale.into(), compact_options)
   } else {
     CompactDecimalFormatter::try_new_short(locale.into(), compact_options)
@@ -282,6 +283,7 @@ impl NumberFormatter {
     } else {
       options.style.as_str()
     };
+    let long = options.compact_display == "long";
     let template = match (style, options.notation.as_str()) {
       ("currency", _) => {
         let code = options
@@ -312,7 +314,7 @@ impl NumberFormatter {
         PercentFormatter::try_new((&locale).into(), Default::default())
           .map_err(|e| data_error("percentages", e))?,
       ),
-      (_, "compact") => Template::Compact(compact_formatter(&locale, options)?),
+      (_, "compact") => Template::Compact(compact_formatter(&locale, options, long)?),
       _ => Template::None,
     };
     // A currency or percentage in compact notation: the compact number
@@ -320,14 +322,8 @@ impl NumberFormatter {
     // compact patterns only for currencies, so ICU writes them short
     // whatever compactDisplay says.
     let compact_inside = match (&template, options.notation.as_str()) {
-      (Template::Currency(_), "compact") => {
-        let short = NumberOptions {
-          compact_display: "short".to_string(),
-          ..options.clone()
-        };
-        Some(compact_formatter(&locale, &short)?)
-      }
-      (Template::Percent(_), "compact") => Some(compact_formatter(&locale, options)?),
+      (Template::Currency(_), "compact") => Some(compact_formatter(&locale, options, false)?),
+      (Template::Percent(_), "compact") => Some(compact_formatter(&locale, options, long)?),
       _ => None,
     };
     let plain = DecimalFormatter::try_new((&locale).into(), Default::default())
@@ -369,23 +365,15 @@ impl NumberFormatter {
       _ => "other",
     };
     let pattern = unit.pattern(category);
+    let text = |text: &str| label_literals(vec![FormattedPart::new("literal", text)], "unit");
     // Some categories' patterns name the count in words (Arabic's dual
     // "يومان", "two days"): no number is written.
     let Some((before, after)) = pattern.split_once("{0}") else {
-      return label_literals(vec![FormattedPart::new("literal", pattern)], "unit");
+      return text(pattern);
     };
-    let mut parts = Vec::new();
-    if !before.is_empty() {
-      parts.push(FormattedPart::new("literal", before));
-    }
-    let mut parts = label_literals(parts, "unit");
+    let mut parts = text(before);
     parts.extend(number);
-    if !after.is_empty() {
-      parts.extend(label_literals(
-        vec![FormattedPart::new("literal", after)],
-        "unit",
-      ));
-    }
+    parts.extend(text(after));
     parts
   }
 
