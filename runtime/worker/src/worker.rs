@@ -693,7 +693,7 @@ async fn start_isolate(
   kiln_host::timeline::mark("isolate: created, Web APIs and kiln's JavaScript run");
   watch.watch_isolate(js.v8_isolate().thread_safe_handle());
   let heap = watch.clone();
-  let mut raised = 0;
+  let mut raised: u32 = 0;
   js.add_near_heap_limit_callback(move |current, initial| {
     heap.heap_exhausted();
     // Room to unwind the stopped script (the isolate is replaced after):
@@ -703,7 +703,7 @@ async fn start_isolate(
     // call sites twice when an allocation fails while it builds one), so
     // a little more is given twice after that; then no more, so that a
     // script that goes on allocating still meets the limit.
-    raised += 1;
+    raised = raised.saturating_add(1);
     match raised {
       1 => current + initial.max(32 << 20),
       n if n <= UNWIND_RAISES => current + (4 << 20),
