@@ -58,18 +58,9 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 /// Waits for the `n`-th line that contains `needle` (counting from 1).
 fn wait_for_nth(kiln: &Kiln, needle: &str, n: usize) -> String {
-  let deadline = std::time::Instant::now() + Duration::from_secs(20);
-  loop {
-    let out = kiln.output();
-    if out.matches(needle).count() >= n {
-      return out;
-    }
-    assert!(
-      std::time::Instant::now() < deadline,
-      "kiln never printed {needle:?} {n} time(s):\n{out}"
-    );
-    std::thread::sleep(Duration::from_millis(10));
-  }
+  kiln
+    .output_times_within(needle, n, Duration::from_secs(20))
+    .unwrap_or_else(|out| panic!("kiln never printed {needle:?} {n} time(s):\n{out}"))
 }
 
 #[tokio::test]

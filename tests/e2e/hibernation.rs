@@ -81,17 +81,8 @@ async fn frame(client: &mut WsClient) -> String {
 
 /// Waits until kiln's output has `needle` at least `count` times.
 fn wait_log(kiln: &Kiln, needle: &str, count: usize) {
-  let deadline = Instant::now() + Duration::from_secs(10);
-  loop {
-    let out = kiln.output();
-    if out.matches(needle).count() >= count {
-      return;
-    }
-    assert!(
-      Instant::now() < deadline,
-      "kiln did not print {needle:?} {count} time(s) within 10 s; it printed:\n{out}"
-    );
-    std::thread::sleep(Duration::from_millis(20));
+  if let Err(out) = kiln.output_times_within(needle, count, Duration::from_secs(10)) {
+    panic!("kiln did not print {needle:?} {count} time(s) within 10 s; it printed:\n{out}");
   }
 }
 

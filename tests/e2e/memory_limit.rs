@@ -28,14 +28,8 @@ async fn stopped_at_the_limit(path: &str) {
       kiln.output()
     );
     let said = "exceeded its memory limit (64 MiB of JavaScript heap";
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while kiln.output().matches(said).count() < round {
-      assert!(
-        std::time::Instant::now() < deadline,
-        "round {round}: kiln never said {said:?}\n{}",
-        kiln.output()
-      );
-      tokio::time::sleep(Duration::from_millis(20)).await;
+    if let Err(out) = kiln.output_times_within(said, round, Duration::from_secs(10)) {
+      panic!("round {round}: kiln never said {said:?}\n{out}");
     }
     if round == 1 {
       let (_, peak) = kiln.memory_kib();

@@ -317,10 +317,21 @@ impl Kiln {
   /// Kiln's output once it contains `needle`; `Err` with the output if it
   /// does not within `wait`.
   pub fn output_within(&self, needle: &str, wait: Duration) -> Result<String, String> {
+    self.output_times_within(needle, 1, wait)
+  }
+
+  /// Kiln's output once it contains `needle` at least `times` times; `Err`
+  /// with the output if it does not within `wait`.
+  pub fn output_times_within(
+    &self,
+    needle: &str,
+    times: usize,
+    wait: Duration,
+  ) -> Result<String, String> {
     let deadline = Instant::now() + wait;
     loop {
       let out = self.output();
-      if out.contains(needle) {
+      if out.matches(needle).count() >= times {
         return Ok(out);
       }
       if Instant::now() >= deadline {
